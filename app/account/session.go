@@ -1,0 +1,108 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"cunlu/app/errs"
+)
+
+// touchEvery limits how often a request writes the session's last-seen time, so reading a
+// lesson does not cost a database write each time.
+const touchEvery = time.Minute
+
+// hashToken returns what the database stores for a session token.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// StartSession signs user in: it creates a new session and returns its token (256 random
+// bits) for the cookie. If previous is the token of a session this browser already had, that
+// session is destroyed in the same transaction, so a token fixed before sign-in is worthless after it.
+func (s *Service) StartSession(ctx context.Context, user *User, previous, ip, userAgent string) (string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", errs.Wrap(err, "session token")
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw[:])
+	now := s.now()
+	if len(userAgent) > 255 {
+		userAgent = userAgent[:255]
+	}
+	sess := &Session{TokenHash: hashToken(token), UserID: user.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.MaxAge), IP: ip, UserAgent: userAgent}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if previous != "" {
+			if err := tx.Where("token_hash = ?", hashToken(previous)).Delete(&Session{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(sess).Error; err != nil {
+			return err
+		}
+		return tx.Model(&User{}).Where("id = ?", user.ID).Update("last_seen_at", now).Error
+	})
+	if err != nil {
+		return "", errs.Wrap(err, "start session")
+	}
+	return token, nil
+}
+
+// SessionUser returns the active user signed in with token. It returns Unauthorized when the
+// token is unknown, expired (idle or too old) or its account is deactivated; expired sessions
+// are deleted on the way.
+func (s *Service) SessionUser(ctx context.Context, token string) (*User, error) {
+	if token == "" || len(token) > 100 {
+		return nil, errs.New(errs.Unauthorized, "error.signed_out")
+	}
+	g := s.db.WithContext(ctx)
+	var sess Session
+	if err := g.Where("token_hash = ?", hashToken(token)).Take(&sess).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, errs.New(errs.Unauthorized, "error.signed_out")
+		}
+		return nil, errs.Wrap(err, "find session")
+	}
+	now := s.now()
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.IdleTimeout {
+		g.Delete(&Session{}, sess.ID)
+		return nil, errs.New(errs.Unauthorized, "error.session_expired")
+	}
+	var u User
+	if err := g.Take(&u, sess.UserID).Error; err != nil {
+		return nil, errs.Wrap(err, "find session user")
+	}
+	if !u.Active {
+		g.Where("user_id = ?", u.ID).Delete(&Session{})
+		return nil, errs.New(errs.Unauthorized, "error.account_inactive")
+	}
+	if now.Sub(sess.LastSeenAt) > touchEvery {
+		if err := g.Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
+			return nil, errs.Wrap(err, "touch session")
+		}
+		g.Model(&User{}).Where("id = ?", u.ID).Update("last_seen_at", now)
+	}
+	return &u, nil
+}
+
+// EndSession signs a browser out. Ending an unknown token is not an error.
+func (s *Service) EndSession(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return errs.Wrap(s.db.WithContext(ctx).Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error, "end session")
+}
+
+// CountSessions returns how many sessions a user has (for admin pages and tests).
+func (s *Service) CountSessions(ctx context.Context, userID uint) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Session{}).Where("user_id = ?", userID).Count(&n).Error
+	return n, errs.Wrap(err, "count sessions")
+}

@@ -1,0 +1,222 @@
+// Package app wires Cunlu together: configuration → database → services → web server.
+// main.go only embeds the files and calls Run; tests call Run or New the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"gorm.io/gorm"
+
+	"cunlu/app/account"
+	"cunlu/app/config"
+	"cunlu/app/db"
+	"cunlu/app/demo"
+	"cunlu/app/web"
+)
+
+// Assets are the folders shipped inside the binary.
+type Assets struct {
+	Templates fs.FS // templates/
+	Static    fs.FS // static/
+	Courses   fs.FS // courses/
+}
+
+// SubAssets returns the three folders of a file system holding the module root (the
+// embedded copy, or the source folder in editing mode).
+func SubAssets(root fs.FS) (Assets, error) {
+	var a Assets
+	var err error
+	if a.Templates, err = fs.Sub(root, "templates"); err != nil {
+		return a, err
+	}
+	if a.Static, err = fs.Sub(root, "static"); err != nil {
+		return a, err
+	}
+	a.Courses, err = fs.Sub(root, "courses")
+	return a, err
+}
+
+// App is a running Cunlu: its database, services and HTTP server.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *gorm.DB
+	Accounts *account.Service
+	Web      *web.Server
+	ln       net.Listener
+	srv      *http.Server
+}
+
+// Run is the whole program: it parses args, starts the server and serves until ctx ends.
+// It returns the process exit code.
+func Run(ctx context.Context, assets Assets, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "cunlu: configuration: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.DevDir != "" {
+		dir, err := filepath.Abs(cfg.DevDir)
+		if err == nil {
+			assets, err = SubAssets(os.DirFS(dir))
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "cunlu: -dev %s: %v\n", cfg.DevDir, err)
+			return 2
+		}
+		log.Info("serving templates, static files and courses from disk", "dir", dir)
+	}
+	a, err := New(ctx, cfg, assets, log, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu: %v\n", err)
+		return 1
+	}
+	defer a.Close()
+	if err := a.Listen(); err != nil {
+		fmt.Fprintf(stderr, "cunlu: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Cunlu is running: open %s (listening on %s)\n", cfg.BaseURL, a.Addr())
+	if err := a.Serve(ctx); err != nil {
+		fmt.Fprintf(stderr, "cunlu: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// New opens the database, migrates it, loads demo data or makes sure an admin exists, and
+// builds the web server. It does not listen yet.
+func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger, stdout io.Writer) (*App, error) {
+	start := time.Now()
+	g, err := db.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, db: g}
+	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout})
+	if cfg.Demo {
+		loaded, err := demo.Load(ctx, a.Accounts)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("load demo data: %w", err)
+		}
+		if loaded {
+			fmt.Fprintln(stdout, "Demo data loaded.")
+		}
+		fmt.Fprintln(stdout, demo.SignInHelp)
+	} else {
+		pw, err := a.Accounts.EnsureAdmin(ctx)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		if pw != "" {
+			fmt.Fprintf(stdout, "First start: an administrator account was created.\n  login:    admin\n  password: %s\nThis password is shown only once. Sign in and change it under 我的账户 / My account.\n", pw)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Web, err = web.New(web.Options{
+		Accounts:       a.Accounts,
+		Ping:           a.ping,
+		Templates:      assets.Templates,
+		Static:         assets.Static,
+		Reload:         cfg.DevDir != "",
+		BaseURL:        cfg.BaseURL,
+		TrustedProxies: cfg.TrustedProxies,
+		Logger:         log,
+		Registry:       reg,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	log.Info("started", "database", dbKind(cfg.DatabaseURL), "elapsed", time.Since(start).Round(time.Millisecond))
+	return a, nil
+}
+
+func dbKind(url string) string {
+	if db.IsPostgres(url) {
+		return "postgres"
+	}
+	return "sqlite:" + url
+}
+
+func (a *App) ping(ctx context.Context) error {
+	sqlDB, err := a.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Handler returns the HTTP handler, for tests that do not need a real listener.
+func (a *App) Handler() http.Handler { return a.Web }
+
+// Listen opens the listening socket (port 0 picks a free one).
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.ln = ln
+	return nil
+}
+
+// Addr is the address the server listens on, once Listen has run.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Serve answers requests until ctx ends, then lets requests in flight finish (up to 20
+// seconds) before returning.
+func (a *App) Serve(ctx context.Context) error {
+	a.srv = &http.Server{
+		Handler:           a.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(a.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := a.srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (a *App) Close() error {
+	if a.db == nil {
+		return nil
+	}
+	err := db.Close(a.db)
+	a.db = nil
+	return err
+}

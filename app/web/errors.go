@@ -1,0 +1,95 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"cunlu/app/errs"
+)
+
+// statusOf maps each domain error code to its HTTP status: the one place this is decided.
+var statusOf = map[errs.Code]int{
+	errs.Invalid:      http.StatusBadRequest,
+	errs.Unauthorized: http.StatusUnauthorized,
+	errs.Forbidden:    http.StatusForbidden,
+	errs.NotFound:     http.StatusNotFound,
+	errs.Conflict:     http.StatusConflict,
+	errs.TooMany:      http.StatusTooManyRequests,
+	errs.Internal:     http.StatusInternalServerError,
+}
+
+// messageOf is the catalog key shown for an HTTP error that did not come from a domain package.
+var messageOf = map[int]string{
+	http.StatusBadRequest:            "error.bad_request",
+	http.StatusUnauthorized:          "error.signed_out",
+	http.StatusForbidden:             "error.forbidden",
+	http.StatusNotFound:              "error.not_found",
+	http.StatusMethodNotAllowed:      "error.method_not_allowed",
+	http.StatusRequestEntityTooLarge: "error.too_large",
+	http.StatusTooManyRequests:       "error.too_many_attempts",
+	http.StatusServiceUnavailable:    "error.unavailable",
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+// handleError turns any error into a status and a translated page. Only internal errors
+// are logged (with their cause); the page never shows a cause.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, key := http.StatusInternalServerError, "error.internal"
+	var args map[string]any
+	var de *errs.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &de):
+		status, key, args = statusOf[de.Code], de.Key, de.Args
+		if de.Code == errs.Internal {
+			key = "error.internal"
+		}
+	case errors.As(err, &he):
+		status = he.Code
+		if k, ok := messageOf[status]; ok {
+			key = k
+		} else if status < 500 {
+			key = "error.bad_request"
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		status, key = http.StatusServiceUnavailable, "error.unavailable"
+	}
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
+	}
+	// A signed-out person asking for a page is sent to sign in, and brought back afterwards.
+	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+		c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		return
+	}
+	if status == http.StatusUnauthorized {
+		c.Redirect(http.StatusSeeOther, "/login")
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	p := s.newPage(c, "error", nil)
+	p.Data = errorView{Status: status, Message: p.T(key, args)}
+	if rerr := s.render(c, status, p); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		c.String(status, http.StatusText(status))
+	}
+}
+
+var errForbidden = errs.New(errs.Forbidden, "error.forbidden")

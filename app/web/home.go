@@ -1,0 +1,91 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"cunlu/app/account"
+)
+
+type homeView struct {
+	Centre    *account.Centre
+	Villagers int
+}
+
+// home is GET /: the learner home. Coordinators and admins have homes of their own.
+func (s *Server) home(c echo.Context) error {
+	u := currentUser(c)
+	if !u.Role.Learner() {
+		return c.Redirect(http.StatusSeeOther, homeFor(u))
+	}
+	ctx := c.Request().Context()
+	v := homeView{}
+	if u.CentreID != nil {
+		centre, err := s.accounts.Centre(ctx, *u.CentreID)
+		if err != nil {
+			return err
+		}
+		v.Centre = centre
+		if u.Role == account.RolePartner {
+			vs, err := s.accounts.VillagersOf(ctx, u, centre.ID)
+			if err != nil {
+				return err
+			}
+			v.Villagers = len(vs)
+		}
+	}
+	return s.show(c, "home", v)
+}
+
+type accountView struct {
+	Centre *account.Centre
+	Region *account.Region
+}
+
+// accountShow is GET /account: who I am, my language, my password.
+func (s *Server) accountShow(c echo.Context) error {
+	v, err := s.accountData(c)
+	if err != nil {
+		return err
+	}
+	return s.show(c, "account", v)
+}
+
+func (s *Server) accountData(c echo.Context) (accountView, error) {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	var v accountView
+	var err error
+	if u.CentreID != nil {
+		if v.Centre, err = s.accounts.Centre(ctx, *u.CentreID); err != nil {
+			return v, err
+		}
+	}
+	if u.RegionID != nil {
+		if v.Region, err = s.accounts.Region(ctx, *u.RegionID); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// accountPassword is POST /account/password (fields current, password, confirm).
+func (s *Server) accountPassword(c echo.Context) error {
+	u := currentUser(c)
+	v, err := s.accountData(c)
+	if err != nil {
+		return err
+	}
+	next := c.FormValue("password")
+	if next != c.FormValue("confirm") {
+		p := s.newPage(c, "account", v)
+		p.Error, p.ErrField = p.T("error.password_mismatch"), "confirm"
+		return s.render(c, http.StatusBadRequest, p)
+	}
+	token, _ := c.Get(ctxToken).(string)
+	if err := s.accounts.ChangePassword(c.Request().Context(), u, c.FormValue("current"), next, token); err != nil {
+		return s.showFormError(c, "account", v, err)
+	}
+	return s.redirectFlash(c, "/account", "flash.password_changed")
+}

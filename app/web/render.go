@@ -1,0 +1,206 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"cunlu/app/account"
+	"cunlu/app/errs"
+)
+
+// views holds one parsed template set per page: the layout, every partial, and the page.
+// They are parsed once at start; a page that fails to parse stops the program.
+type views struct {
+	fsys   fs.FS
+	assets *assets
+	reload bool
+
+	mu    sync.RWMutex
+	pages map[string]*template.Template
+}
+
+func newViews(fsys fs.FS, a *assets, reload bool) (*views, error) {
+	v := &views{fsys: fsys, assets: a, reload: reload}
+	return v, v.parse()
+}
+
+func (v *views) funcs() template.FuncMap {
+	return template.FuncMap{
+		"static": v.assets.URL,
+		"date": func(t any) string {
+			switch t := t.(type) {
+			case time.Time:
+				return t.Local().Format("2006-01-02")
+			case *time.Time:
+				if t != nil {
+					return t.Local().Format("2006-01-02")
+				}
+			}
+			return ""
+		},
+		"deref": func(p any) any {
+			switch p := p.(type) {
+			case *string:
+				if p != nil {
+					return *p
+				}
+				return ""
+			case *uint:
+				if p != nil {
+					return *p
+				}
+				return uint(0)
+			}
+			return p
+		},
+		"levels": func() []string { return []string{"county", "township", "village"} },
+		"roles": func() []string {
+			out := make([]string, len(account.Roles))
+			for i, r := range account.Roles {
+				out[i] = string(r)
+			}
+			return out
+		},
+		"indent": func(n int) string { return strings.Repeat("　", max(n, 0)) },
+	}
+}
+
+func (v *views) parse() error {
+	base, err := template.New("layout").Funcs(v.funcs()).ParseFS(v.fsys, "layout.html", "partials/*.html")
+	if err != nil {
+		return fmt.Errorf("parse layout: %w", err)
+	}
+	names, err := fs.Glob(v.fsys, "pages/*.html")
+	if err != nil {
+		return err
+	}
+	pages := make(map[string]*template.Template, len(names))
+	for _, n := range names {
+		t, err := template.Must(base.Clone()).ParseFS(v.fsys, n)
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", n, err)
+		}
+		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	v.mu.Lock()
+	v.pages = pages
+	v.mu.Unlock()
+	return nil
+}
+
+func (v *views) page(name string) (*template.Template, error) {
+	if v.reload {
+		if err := v.parse(); err != nil {
+			return nil, err
+		}
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	t := v.pages[name]
+	if t == nil {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	return t, nil
+}
+
+// Page is what every template receives: the translator, the person, the CSRF token and
+// the page's own data.
+type Page struct {
+	*Translator
+	Name      string // the template's name, for the body class
+	User      *account.User
+	CSRF      string
+	Path      string // the current URL path and query, for returning after language switch
+	Flash     string // a translated one-time notice
+	Error     string // a translated error about the form
+	ErrField  string // the form field at fault
+	Data      any
+	Languages []string
+}
+
+// Is reports whether the signed-in person has the role.
+func (p *Page) Is(role string) bool { return p.User != nil && string(p.User.Role) == role }
+
+func (s *Server) newPage(c echo.Context, name string, data any) *Page {
+	tr, _ := c.Get(ctxTranslator).(*Translator)
+	if tr == nil {
+		tr = s.cat.translator(s.requestLang(c))
+	}
+	csrf, _ := c.Get("csrf").(string)
+	p := &Page{Translator: tr, Name: name, User: currentUser(c), CSRF: csrf, Path: c.Request().URL.RequestURI(), Data: data, Languages: Languages}
+	if key := s.takeFlash(c); key != "" {
+		p.Flash = tr.T(key)
+	}
+	return p
+}
+
+// render executes a page into a buffer first, so a template error becomes a clean 500
+// rather than half a page.
+func (s *Server) render(c echo.Context, status int, p *Page) error {
+	t, err := s.views.page(p.Name)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", p.Name, err)
+	}
+	h := c.Response().Header()
+	h.Set("Content-Language", p.Lang)
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// show renders a page with status 200.
+func (s *Server) show(c echo.Context, name string, data any) error {
+	return s.render(c, http.StatusOK, s.newPage(c, name, data))
+}
+
+// showFormError re-renders a form page with the error of err when it is a form mistake
+// (Invalid or Conflict), keeping what the person typed; other errors go to the error page.
+func (s *Server) showFormError(c echo.Context, name string, data any, err error) error {
+	e, ok := err.(*errs.Error)
+	if !ok || (e.Code != errs.Invalid && e.Code != errs.Conflict) {
+		return err
+	}
+	p := s.newPage(c, name, data)
+	p.Error = p.T(e.Key, e.Args)
+	p.ErrField = e.Field
+	status := http.StatusBadRequest
+	if e.Code == errs.Conflict {
+		status = http.StatusConflict
+	}
+	return s.render(c, status, p)
+}
+
+const flashCookie = "flash"
+
+// redirectFlash answers a successful POST with a redirect (POST → redirect → GET) and a
+// one-time notice shown on the next page. Only catalog keys travel in the cookie.
+func (s *Server) redirectFlash(c echo.Context, to, key string) error {
+	if key != "" {
+		c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+func (s *Server) takeFlash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	if !strings.HasPrefix(ck.Value, "flash.") {
+		return ""
+	}
+	return ck.Value
+}

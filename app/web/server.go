@@ -1,0 +1,167 @@
+// Package web is Cunlu's HTTP face: routes, middleware, rendering and translations. Handlers
+// are thin: they read a small form, call a domain service and render a page or redirect.
+// Domain errors are turned into statuses and translated pages in one place (errors.go).
+package web
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cunlu/app/account"
+)
+
+// Options are what the web server needs from the rest of the program.
+type Options struct {
+	Accounts       *account.Service
+	Ping           func(context.Context) error // database liveness, for /healthz
+	Templates      fs.FS                       // the templates/ folder
+	Static         fs.FS                       // the static/ folder
+	Reload         bool                        // re-read templates and static files on each request (editing mode)
+	BaseURL        *url.URL
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry // where request metrics go; /metrics serves it
+}
+
+// Server holds the routes and everything the handlers share. It has no package-level state,
+// so tests can run several at once.
+type Server struct {
+	e        *echo.Echo
+	accounts *account.Service
+	ping     func(context.Context) error
+	log      *slog.Logger
+	cat      *catalog
+	views    *views
+	assets   *assets
+	baseURL  *url.URL
+	secure   bool
+	registry *prometheus.Registry
+	metrics  *httpMetrics
+	routes   []Route
+
+	csrfCheck echo.MiddlewareFunc
+}
+
+// Route describes one registered route and who may use it, for the route-table test.
+type Route struct {
+	Method string
+	Path   string
+	Public bool           // no sign-in needed
+	Roles  []account.Role // when not public: the roles allowed (empty: any signed-in person)
+}
+
+// New builds the server and registers every route. It fails if a template or catalog is
+// broken, so a bad deploy stops at start rather than on a visitor's request.
+func New(o Options) (*Server, error) {
+	cat, err := newCatalog(o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		e: echo.New(), accounts: o.Accounts, ping: o.Ping, log: o.Logger, cat: cat,
+		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
+	}
+	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
+		return nil, err
+	}
+	if s.views, err = newViews(o.Templates, s.assets, o.Reload); err != nil {
+		return nil, err
+	}
+	s.metrics = newHTTPMetrics(o.Registry)
+	s.e.HideBanner = true
+	s.e.HidePort = true
+	s.e.HTTPErrorHandler = s.handleError
+	s.e.IPExtractor = ipExtractor(o.TrustedProxies)
+	s.middleware()
+	s.csrfCheck = s.csrf()
+	s.registerRoutes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+// Routes lists every route with its access rule.
+func (s *Server) Routes() []Route { return s.routes }
+
+// EchoRoutes lists what the router really has, to compare with Routes.
+func (s *Server) EchoRoutes() []*echo.Route { return s.e.Routes() }
+
+// MissingTranslations lists "lang:id" of catalog messages that pages asked for but lack.
+func (s *Server) MissingTranslations() []string { return s.cat.Missing() }
+
+// ipExtractor believes X-Forwarded-For only from the configured proxies; without any, the
+// client IP is the connection's address, so a forged header changes nothing.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		_, n, err := net.ParseCIDR(p.String())
+		if err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) middleware() {
+	s.e.Use(s.observe)
+	s.e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
+			return err
+		},
+	}))
+	s.e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ContentSecurityPolicy: csp,
+		ReferrerPolicy:        "same-origin",
+	}))
+	if s.secure {
+		s.e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				c.Response().Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+				return next(c)
+			}
+		})
+	}
+	s.e.Use(middleware.BodyLimit("1M"))
+	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
+	s.e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 512}))
+}
+
+// csrf checks the _csrf form field against this browser's CSRF cookie on every
+// state-changing request. Browsers that send Sec-Fetch-Site are also checked by it:
+// a cross-site POST is refused even with a token.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     "csrf",
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "csrf").SetInternal(err)
+		},
+	})
+}
