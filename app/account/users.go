@@ -112,13 +112,9 @@ func (s *Service) checkAccount(ctx context.Context, id uint, f AccountForm, isNe
 			return f, err
 		}
 	}
+	// The phone first: for villagers the login is the phone number, and "this phone is
+	// already registered" is the message that helps.
 	var n int64
-	if err := g.Model(&User{}).Where("login = ? AND id <> ?", f.Login, id).Count(&n).Error; err != nil {
-		return f, errs.Wrap(err, "check login")
-	}
-	if n > 0 {
-		return f, errs.Field("login", "error.login_taken")
-	}
 	if f.Phone != "" {
 		if err := g.Model(&User{}).Where("phone = ? AND id <> ?", f.Phone, id).Count(&n).Error; err != nil {
 			return f, errs.Wrap(err, "check phone")
@@ -126,6 +122,12 @@ func (s *Service) checkAccount(ctx context.Context, id uint, f AccountForm, isNe
 		if n > 0 {
 			return f, errs.Field("phone", "error.phone_taken")
 		}
+	}
+	if err := g.Model(&User{}).Where("login = ? AND id <> ?", f.Login, id).Count(&n).Error; err != nil {
+		return f, errs.Wrap(err, "check login")
+	}
+	if n > 0 {
+		return f, errs.Field("login", "error.login_taken")
 	}
 	return f, nil
 }

@@ -1,0 +1,148 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"cunlu/app/account"
+	"cunlu/app/apptest"
+	"cunlu/app/web"
+)
+
+// signIns has one demo sign-in per role.
+var signIns = map[account.Role][2]string{
+	account.RoleAdmin:       {"admin", "demo-admin-pass"},
+	account.RoleCoordinator: {"coordinator", "demo-coord-pass"},
+	account.RolePartner:     {"partner", "demo-partner-pass"},
+	account.RoleVillager:    {"villager", "demo-villager-pass"},
+}
+
+func concrete(path string) string {
+	path = strings.ReplaceAll(path, ":id", "1")
+	return strings.ReplaceAll(path, "*", "x")
+}
+
+// TestRouteTable walks every route the router has. It fails if a route was added without
+// an access rule, and checks on the running server that every POST route refuses a request
+// without a CSRF token and refuses every role it does not allow.
+func TestRouteTable(t *testing.T) {
+	env := apptest.New(t)
+	declared := map[string]web.Route{}
+	for _, r := range env.App.Web.Routes() {
+		declared[r.Method+" "+r.Path] = r
+	}
+	for _, r := range env.App.Web.EchoRoutes() {
+		if r.Method == "echo_route_not_found" {
+			continue
+		}
+		if _, ok := declared[r.Method+" "+r.Path]; !ok {
+			t.Errorf("route %s %s is registered without an access rule (use Server.handle or Server.public)", r.Method, r.Path)
+		}
+	}
+	clients := map[account.Role]*apptest.Client{}
+	for role, cred := range signIns {
+		c := env.Client(t)
+		c.SignIn(cred[0], cred[1])
+		clients[role] = c
+	}
+	posts := 0
+	for _, r := range env.App.Web.Routes() {
+		if r.Method != http.MethodPost {
+			continue
+		}
+		posts++
+		path := concrete(r.Path)
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			// No token, even when signed in with an allowed role: refused before anything happens.
+			for role, c := range clients {
+				if got := c.PostRaw(path, url.Values{}).Status; got != http.StatusForbidden {
+					t.Errorf("%s without _csrf: status %d, want 403", role, got)
+				}
+			}
+			if r.Public {
+				return
+			}
+			// Signed out: sent to sign in.
+			if got := env.Client(t).Post(path, url.Values{}); got.Status != http.StatusSeeOther || !strings.HasPrefix(got.Location, "/login") {
+				t.Errorf("signed out: status %d to %q, want 303 to /login", got.Status, got.Location)
+			}
+			if len(r.Roles) == 0 {
+				return
+			}
+			for role, c := range clients {
+				if slices.Contains(r.Roles, role) {
+					continue
+				}
+				if got := c.Post(path, url.Values{}).Status; got != http.StatusForbidden {
+					t.Errorf("%s (not allowed): status %d, want 403", role, got)
+				}
+			}
+		})
+	}
+	if posts < 10 {
+		t.Fatalf("only %d POST routes found; the route table is not being walked", posts)
+	}
+}
+
+// TestEveryPageInBothLanguages renders every GET page for a role allowed to see it and for
+// every role that is not, in Chinese and English, and fails on any missing catalog message.
+func TestEveryPageInBothLanguages(t *testing.T) {
+	env := apptest.New(t)
+	pages := 0
+	for _, lang := range []string{"zh-CN", "en"} {
+		clients := map[account.Role]*apptest.Client{}
+		for role, cred := range signIns {
+			c := env.Client(t)
+			c.SignIn(cred[0], cred[1])
+			c.Post("/lang", url.Values{"lang": {lang}})
+			clients[role] = c
+		}
+		anon := env.Client(t)
+		anon.Post("/lang", url.Values{"lang": {lang}})
+		for _, r := range env.App.Web.Routes() {
+			if r.Method != http.MethodGet || r.Path == "/static/*" || r.Path == "/metrics" || r.Path == "/healthz" {
+				continue
+			}
+			path := concrete(r.Path)
+			for role, c := range clients {
+				allowed := r.Public || len(r.Roles) == 0 || slices.Contains(r.Roles, role)
+				res := c.Get(path)
+				switch {
+				case allowed && res.Status == http.StatusSeeOther:
+					// Signed-in people are sent on from the sign-in pages and from "/" to their home.
+				case allowed && res.Status != http.StatusOK:
+					t.Errorf("%s %s as %s: status %d, want 200", lang, path, role, res.Status)
+				case !allowed && res.Status != http.StatusForbidden:
+					t.Errorf("%s %s as %s (not allowed): status %d, want 403", lang, path, role, res.Status)
+				}
+				checkPage(t, lang, path, res)
+				pages++
+			}
+			if res := anon.Get(path); r.Public {
+				checkPage(t, lang, path, res)
+			} else if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
+				t.Errorf("%s %s signed out: status %d, want 303 to /login", lang, path, res.Status)
+			}
+		}
+	}
+	if missing := env.App.Web.MissingTranslations(); len(missing) > 0 {
+		t.Errorf("missing translations: %v", missing)
+	}
+	if pages < 40 {
+		t.Fatalf("only %d pages rendered", pages)
+	}
+}
+
+func checkPage(t *testing.T, lang, path string, res *apptest.Resp) {
+	t.Helper()
+	if strings.Contains(res.Body, "[[") {
+		i := strings.Index(res.Body, "[[")
+		t.Errorf("%s %s shows a missing message: %s", lang, path, res.Body[i:min(len(res.Body), i+60)])
+	}
+	if res.Status == http.StatusOK && !strings.Contains(res.Body, `<html lang="`+lang+`">`) {
+		t.Errorf("%s %s: page is not in %s", lang, path, lang)
+	}
+}
