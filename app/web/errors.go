@@ -50,6 +50,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var de *errs.Error
 	var he *echo.HTTPError
 	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		status, key = http.StatusServiceUnavailable, "error.unavailable"
 	case errors.As(err, &de):
 		status, key, args = statusOf[de.Code], de.Key, de.Args
 		if de.Code == errs.Internal {
@@ -62,8 +64,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		} else if status < 500 {
 			key = "error.bad_request"
 		}
-	case errors.Is(err, context.DeadlineExceeded):
-		status, key = http.StatusServiceUnavailable, "error.unavailable"
 	}
 	if status == 0 {
 		status = http.StatusInternalServerError
