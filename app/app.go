@@ -22,8 +22,11 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/config"
+	"cunlu/app/course"
 	"cunlu/app/db"
 	"cunlu/app/demo"
+	"cunlu/app/progress"
+	"cunlu/app/sandbox"
 	"cunlu/app/web"
 )
 
@@ -55,6 +58,8 @@ type App struct {
 	log      *slog.Logger
 	db       *gorm.DB
 	Accounts *account.Service
+	Courses  *course.Library
+	Progress *progress.Service
 	Web      *web.Server
 	ln       net.Listener
 	srv      *http.Server
@@ -63,6 +68,9 @@ type App struct {
 // Run is the whole program: it parses args, starts the server and serves until ctx ends.
 // It returns the process exit code.
 func Run(ctx context.Context, assets Assets, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "courses" {
+		return runCourses(assets, args[1:], stdout, stderr)
+	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -105,11 +113,22 @@ func Run(ctx context.Context, assets Assets, args []string, getenv func(string) 
 // builds the web server. It does not listen yet.
 func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger, stdout io.Writer) (*App, error) {
 	start := time.Now()
+	lib, findings, err := course.NewLibrary(assets.Courses, sandbox.KnownTask, cfg.DevDir != "")
+	if err != nil {
+		return nil, err
+	}
+	if len(findings) > 0 {
+		for _, f := range findings {
+			log.Error("course problem", "at", f.String())
+		}
+		return nil, fmt.Errorf("the courses have %d problems; run `cunlu courses lint` to list them", len(findings))
+	}
 	g, err := db.Open(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, db: g}
+	a := &App{cfg: cfg, log: log, db: g, Courses: lib}
+	a.Progress = progress.NewService(g, lib, nil)
 	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout})
 	if cfg.Demo {
 		loaded, err := demo.Load(ctx, a.Accounts)
@@ -135,6 +154,9 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Options{
 		Accounts:       a.Accounts,
+		Courses:        lib,
+		Progress:       a.Progress,
+		CourseFiles:    assets.Courses,
 		Ping:           a.ping,
 		Templates:      assets.Templates,
 		Static:         assets.Static,
@@ -148,7 +170,8 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		a.Close()
 		return nil, err
 	}
-	log.Info("started", "database", dbKind(cfg.DatabaseURL), "elapsed", time.Since(start).Round(time.Millisecond))
+	log.Info("started", "database", dbKind(cfg.DatabaseURL), "courses", len(lib.Catalog().Courses),
+		"lessons", lib.Catalog().LessonCount(), "elapsed", time.Since(start).Round(time.Millisecond))
 	return a, nil
 }
 
@@ -219,4 +242,32 @@ func (a *App) Close() error {
 	err := db.Close(a.db)
 	a.db = nil
 	return err
+}
+
+// runCourses runs the "courses" subcommands: "courses lint [DIR]" checks the course files
+// (the embedded copy, or the courses folder DIR) and prints every finding with its file
+// and line; it exits 1 when there are any.
+func runCourses(assets Assets, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "lint" || len(args) > 2 {
+		fmt.Fprintln(stderr, "usage: cunlu courses lint [DIR]")
+		return 2
+	}
+	fsys := assets.Courses
+	if len(args) == 2 {
+		fsys = os.DirFS(args[1])
+	}
+	cat, findings, err := course.Load(fsys, sandbox.KnownTask)
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu: %v\n", err)
+		return 1
+	}
+	for _, f := range findings {
+		fmt.Fprintln(stdout, f)
+	}
+	if len(findings) > 0 {
+		fmt.Fprintf(stderr, "%d problems\n", len(findings))
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok: %d courses, %d lessons, no problems\n", len(cat.Courses), cat.LessonCount())
+	return 0
 }

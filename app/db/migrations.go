@@ -15,6 +15,7 @@ import (
 func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "0001_foundation", Migrate: migrate0001},
+		{ID: "0002_progress", Migrate: migrate0002},
 	}
 }
 
@@ -122,4 +123,75 @@ func (v1Setting) TableName() string { return "settings" }
 
 func migrate0001(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&v1Region{}, &v1Centre{}, &v1User{}, &v1Session{}, &v1LoginThrottle{}, &v1Setting{})
+}
+
+type v2LessonProgress struct {
+	UserID     uint      `gorm:"primaryKey;autoIncrement:false"`
+	User       *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Course     string    `gorm:"primaryKey;size:64"`
+	Lesson     string    `gorm:"primaryKey;size:64"`
+	StartedAt  time.Time `gorm:"not null"`
+	LastSeenAt time.Time `gorm:"not null"`
+	Attempts   int       `gorm:"not null;default:0"`
+	BestRight  int       `gorm:"not null;default:0"`
+	PassedAt   *time.Time
+}
+
+func (v2LessonProgress) TableName() string { return "lesson_progress" }
+
+type v2QuizAttempt struct {
+	ID         uint      `gorm:"primaryKey"`
+	UserID     uint      `gorm:"not null;uniqueIndex:idx_attempt_key,priority:1;index:idx_attempt_user,priority:1"`
+	User       *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	AttemptKey string    `gorm:"size:64;not null;uniqueIndex:idx_attempt_key,priority:2"`
+	Course     string    `gorm:"size:64;not null;index:idx_attempt_lesson,priority:1"`
+	Lesson     string    `gorm:"size:64;not null;index:idx_attempt_lesson,priority:2"`
+	Lang       string    `gorm:"size:8;not null"`
+	Right      int       `gorm:"not null"`
+	Total      int       `gorm:"not null"`
+	Passed     bool      `gorm:"not null"`
+	CreatedAt  time.Time `gorm:"not null;index:idx_attempt_user,priority:2"`
+}
+
+func (v2QuizAttempt) TableName() string { return "quiz_attempts" }
+
+type v2QuizAnswer struct {
+	ID        uint           `gorm:"primaryKey"`
+	AttemptID uint           `gorm:"not null;index"`
+	Attempt   *v2QuizAttempt `gorm:"constraint:OnDelete:CASCADE"`
+	UserID    uint           `gorm:"not null"`
+	Course    string         `gorm:"size:64;not null;index:idx_answer_question,priority:1"`
+	Lesson    string         `gorm:"size:64;not null;index:idx_answer_question,priority:2"`
+	Question  string         `gorm:"size:8;not null;index:idx_answer_question,priority:3"`
+	Chosen    int            `gorm:"not null"` // bit set of the options chosen, bit 0 = option a
+	Correct   bool           `gorm:"not null"`
+}
+
+func (v2QuizAnswer) TableName() string { return "quiz_answers" }
+
+type v2TaskCompletion struct {
+	UserID      uint      `gorm:"primaryKey;autoIncrement:false"`
+	User        *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	TaskID      string    `gorm:"primaryKey;size:64"`
+	Evidence    string    `gorm:"size:255;not null;default:''"`
+	CompletedAt time.Time `gorm:"not null"`
+}
+
+func (v2TaskCompletion) TableName() string { return "task_completions" }
+
+type v2Certificate struct {
+	ID         uint      `gorm:"primaryKey"`
+	Code       string    `gorm:"size:32;not null;uniqueIndex"`
+	UserID     uint      `gorm:"not null;uniqueIndex:idx_cert_user_course,priority:1"`
+	User       *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Course     string    `gorm:"size:64;not null;uniqueIndex:idx_cert_user_course,priority:2"`
+	HolderName string    `gorm:"size:100;not null"`
+	CentreName string    `gorm:"size:100;not null;default:''"`
+	IssuedAt   time.Time `gorm:"not null"`
+}
+
+func (v2Certificate) TableName() string { return "certificates" }
+
+func migrate0002(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&v2LessonProgress{}, &v2QuizAttempt{}, &v2QuizAnswer{}, &v2TaskCompletion{}, &v2Certificate{})
 }

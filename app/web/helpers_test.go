@@ -58,3 +58,13 @@ func countRows(t *testing.T, env *apptest.Env, table, where string, args ...any)
 	}
 	return n
 }
+
+// mustUserID returns the numeric id of the account with login.
+func mustUserID(t *testing.T, env *apptest.Env, login string) uint {
+	t.Helper()
+	var u account.User
+	if err := env.App.Accounts.DB().Where("login = ?", login).Take(&u).Error; err != nil {
+		t.Fatalf("find %s: %v", login, err)
+	}
+	return u.ID
+}

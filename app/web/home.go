@@ -6,11 +6,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/account"
+	"cunlu/app/course"
 )
 
 type homeView struct {
 	Centre    *account.Centre
 	Villagers int
+	Continue  *course.Lesson
+	Courses   []courseCard
 }
 
 // home is GET /: the learner home. Coordinators and admins have homes of their own.
@@ -21,6 +24,16 @@ func (s *Server) home(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v := homeView{}
+	sn, err := s.snapshot(c)
+	if err != nil {
+		return err
+	}
+	v.Continue = sn.Continue()
+	for _, co := range s.courses.Catalog().Courses {
+		if co.For(sn.Learner.Audience) {
+			v.Courses = append(v.Courses, card(sn, co, s.langOf(c)))
+		}
+	}
 	if u.CentreID != nil {
 		centre, err := s.accounts.Centre(ctx, *u.CentreID)
 		if err != nil {

@@ -70,6 +70,10 @@ func (v *views) funcs() template.FuncMap {
 			}
 			return out
 		},
+		// bar packs the arguments of the progress-bar partial.
+		"bar": func(p *Page, done, total, percent int) map[string]any {
+			return map[string]any{"P": p, "Done": done, "Total": total, "Percent": percent}
+		},
 		"indent": func(n int) string { return strings.Repeat("　", max(n, 0)) },
 	}
 }

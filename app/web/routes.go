@@ -40,6 +40,14 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/account", s.accountShow, nil)
 	s.handle(http.MethodPost, "/account/password", s.accountPassword, nil)
 
+	s.handle(http.MethodGet, "/courses", s.catalogue, nil)
+	s.handle(http.MethodGet, "/courses/:course", s.courseShow, nil)
+	s.handle(http.MethodGet, "/courses/:course/:lesson", s.lessonShow, nil)
+	s.handle(http.MethodPost, "/courses/:course/:lesson/quiz", s.quizSubmit, learners)
+	s.public(http.MethodGet, "/courses/:course/images/*", s.courseImage)
+	s.handle(http.MethodGet, "/certificates/:code", s.certificateShow, learners)
+	s.public(http.MethodGet, "/verify/:code", s.verify)
+
 	s.handle(http.MethodGet, "/partner/villagers", s.villagerList, partners)
 	s.handle(http.MethodGet, "/partner/villagers/new", s.villagerNew, partners)
 	s.handle(http.MethodPost, "/partner/villagers", s.villagerCreate, partners)

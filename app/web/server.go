@@ -18,11 +18,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cunlu/app/account"
+	"cunlu/app/course"
+	"cunlu/app/progress"
 )
 
 // Options are what the web server needs from the rest of the program.
 type Options struct {
 	Accounts       *account.Service
+	Courses        *course.Library
+	Progress       *progress.Service
+	CourseFiles    fs.FS                       // the courses/ folder, for lesson images
 	Ping           func(context.Context) error // database liveness, for /healthz
 	Templates      fs.FS                       // the templates/ folder
 	Static         fs.FS                       // the static/ folder
@@ -38,6 +43,9 @@ type Options struct {
 type Server struct {
 	e        *echo.Echo
 	accounts *account.Service
+	courses  *course.Library
+	progress *progress.Service
+	files    fs.FS
 	ping     func(context.Context) error
 	log      *slog.Logger
 	cat      *catalog
@@ -68,7 +76,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		e: echo.New(), accounts: o.Accounts, ping: o.Ping, log: o.Logger, cat: cat,
+		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {

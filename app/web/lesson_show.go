@@ -1,0 +1,154 @@
+package web
+
+import (
+	"crypto/rand"
+	"hash/fnv"
+	mrand "math/rand/v2"
+
+	"github.com/labstack/echo/v4"
+
+	"cunlu/app/course"
+	"cunlu/app/progress"
+)
+
+type taskRow struct {
+	ID       string
+	Done     bool
+	Evidence string
+}
+
+type optionRow struct {
+	course.Option
+	Chosen bool
+}
+
+type questionRow struct {
+	*course.Question
+	Options  []optionRow
+	Answered bool
+	Correct  bool
+}
+
+type lessonView struct {
+	Course     *course.Course
+	CourseText *course.CourseText
+	Lesson     *course.Lesson
+	Text       *course.LessonText
+	Prev, Next *course.Lesson
+	PrevText   *course.LessonText
+	NextText   *course.LessonText
+	Locked     []*course.Lesson
+	Tasks      []taskRow
+	Passed     bool
+	Mastered   bool
+	KB         int
+	Key        string
+	Questions  []questionRow
+	Attempt    *progress.Attempt
+	CanSubmit  bool
+	Cert       *progress.Certificate
+	PassMark   int
+	Lang       string
+}
+
+// LockedTitle is the title of a prerequisite, in the page's language.
+func (v lessonView) LockedTitle(l *course.Lesson) string { return l.In(v.Lang).Title }
+
+// lessonShow is GET /courses/:course/:lesson (and ?attempt=ID after submitting the quiz):
+// the lesson, its practice tasks, and either the quiz or the feedback on an attempt.
+func (s *Server) lessonShow(c echo.Context) error {
+	v, err := s.lessonData(c, queryUint(c, "attempt"))
+	if err != nil {
+		return err
+	}
+	return s.show(c, "lesson", v)
+}
+
+func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	l := s.courses.Catalog().Lesson(c.Param("course"), c.Param("lesson"))
+	sn, err := s.snapshot(c)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil || !l.For(sn.Learner.Audience) {
+		return nil, errNotFound
+	}
+	lang := s.langOf(c)
+	v := &lessonView{Course: l.Course, CourseText: l.Course.In(lang), Lesson: l, Text: l.In(lang), Lang: lang,
+		Locked: sn.Locked(l), Passed: sn.Passed(l), Mastered: sn.Mastered(l), CanSubmit: u.Role.Learner(), PassMark: l.PassMark()}
+	v.KB = (v.Text.Bytes + 1023) / 1024
+	visible := l.Course.LessonsFor(sn.Learner.Audience)
+	for i, x := range visible {
+		if x == l {
+			if i > 0 {
+				v.Prev, v.PrevText = visible[i-1], visible[i-1].In(lang)
+			}
+			if i+1 < len(visible) {
+				v.Next, v.NextText = visible[i+1], visible[i+1].In(lang)
+			}
+		}
+	}
+	for _, t := range l.Tasks {
+		tc, done := sn.Tasks[t]
+		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: tc.Evidence})
+	}
+	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
+		v.Cert = &cert
+	}
+	if u.Role.Learner() {
+		if err := s.progress.Opened(ctx, sn, l); err != nil {
+			return nil, err
+		}
+	}
+	if attemptID != 0 {
+		a, err := s.progress.Attempt(ctx, u.ID, attemptID)
+		if err != nil {
+			return nil, err
+		}
+		if a.Course != l.Course.Slug || a.Lesson != l.Slug {
+			return nil, errNotFound
+		}
+		v.Attempt, v.Key = a, a.AttemptKey
+	} else {
+		v.Key = rand.Text()
+	}
+	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
+	if v.Attempt != nil {
+		for i := range v.Questions {
+			q := &v.Questions[i]
+			for _, ans := range v.Attempt.Answers {
+				if ans.Question == q.ID {
+					q.Answered, q.Correct = true, ans.Correct
+					for j := range q.Options {
+						q.Options[j].Chosen = ans.Chose(q.Options[j].ID)
+					}
+				}
+			}
+		}
+	}
+	return v, nil
+}
+
+// shuffled returns the questions with their options in an order fixed by the attempt key:
+// each attempt sees a new order (so the answer is not "always the first"), and the same
+// attempt's feedback shows the order it was answered in. True/false keep 对 before 错.
+func shuffled(qs []course.Question, key string) []questionRow {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	r := mrand.New(mrand.NewPCG(h.Sum64(), 0x5eed))
+	out := make([]questionRow, len(qs))
+	for i := range qs {
+		q := &qs[i]
+		row := questionRow{Question: q}
+		for _, o := range q.Options {
+			row.Options = append(row.Options, optionRow{Option: o})
+		}
+		if q.Kind != course.TrueFalse {
+			r.Shuffle(len(row.Options), func(a, b int) { row.Options[a], row.Options[b] = row.Options[b], row.Options[a] })
+		}
+		out[i] = row
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"cunlu/app/course"
+	"cunlu/app/errs"
+	"cunlu/app/progress"
+)
+
+// quizSubmit is POST /courses/:course/:lesson/quiz (fields key, and q1, q2, … with option
+// ids). The server grades; the learner is sent to the lesson page showing the feedback.
+// The same key sent twice (a double tap, a resend after a lost connection) is one attempt.
+func (s *Server) quizSubmit(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	l := s.courses.Catalog().Lesson(c.Param("course"), c.Param("lesson"))
+	if l == nil || !l.For(audienceOf(u)) {
+		return errNotFound
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return errs.New(errs.Invalid, "error.bad_request")
+	}
+	answers := course.Answers{}
+	for name, values := range form {
+		if strings.HasPrefix(name, "q") {
+			answers[name] = values
+		}
+	}
+	lang := s.langOf(c)
+	sub := progress.Submission{Key: c.FormValue("key"), Lang: lang, Answers: answers}
+	if err := everyQuestionAnswered(l, answers); err != nil {
+		return s.quizFormError(c, sub, err)
+	}
+	who, err := s.learner(ctx, u)
+	if err != nil {
+		return err
+	}
+	a, err := s.progress.RecordAttempt(ctx, who, l, sub)
+	if err != nil {
+		return s.quizFormError(c, sub, err)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("%s?attempt=%d#result", l.URL(), a.ID))
+}
+
+func everyQuestionAnswered(l *course.Lesson, a course.Answers) error {
+	for _, q := range l.In(course.Langs[0]).Quiz.Questions {
+		if len(a[q.ID]) == 0 {
+			return errs.New(errs.Invalid, "error.quiz_unanswered")
+		}
+	}
+	return nil
+}
+
+// quizFormError shows the lesson again with the answers kept and the reason; nothing was
+// recorded.
+func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err error) error {
+	e, ok := err.(*errs.Error)
+	if !ok || (e.Code != errs.Invalid && e.Code != errs.Conflict) {
+		return err
+	}
+	v, lerr := s.lessonData(c, 0)
+	if lerr != nil {
+		return lerr
+	}
+	if len(sub.Key) >= 16 && len(sub.Key) <= 64 {
+		v.Key = sub.Key
+		v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
+	}
+	for i := range v.Questions {
+		q := &v.Questions[i]
+		for j := range q.Options {
+			for _, id := range sub.Answers[q.ID] {
+				if id == q.Options[j].ID {
+					q.Options[j].Chosen = true
+				}
+			}
+		}
+	}
+	p := s.newPage(c, "lesson", v)
+	p.Error = p.T(e.Key, e.Args)
+	status := http.StatusBadRequest
+	if e.Code == errs.Conflict {
+		status = http.StatusConflict
+	}
+	return s.render(c, status, p)
+}
