@@ -60,6 +60,7 @@ type App struct {
 	Accounts *account.Service
 	Courses  *course.Library
 	Progress *progress.Service
+	Shop     *sandbox.Service
 	Web      *web.Server
 	ln       net.Listener
 	srv      *http.Server
@@ -130,6 +131,11 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 	a := &App{cfg: cfg, log: log, db: g, Courses: lib}
 	a.Progress = progress.NewService(g, lib, nil)
 	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout})
+	a.Shop = sandbox.NewService(g, a.Accounts, nil)
+	if err := a.Shop.LoadCatalog(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if cfg.Demo {
 		loaded, err := demo.Load(ctx, a.Accounts)
 		if err != nil {
@@ -156,6 +162,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		Accounts:       a.Accounts,
 		Courses:        lib,
 		Progress:       a.Progress,
+		Shop:           a.Shop,
 		CourseFiles:    assets.Courses,
 		Ping:           a.ping,
 		Templates:      assets.Templates,

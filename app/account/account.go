@@ -115,6 +115,9 @@ type Session struct {
 	ExpiresAt  time.Time
 	IP         string
 	UserAgent  string
+	// AssistUserID is the villager whose practice shop a partner is working in on this
+	// browser (an assisted session at the centre's shared computer), or nil.
+	AssistUserID *uint
 }
 
 type loginThrottle struct {

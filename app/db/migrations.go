@@ -16,6 +16,7 @@ func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "0001_foundation", Migrate: migrate0001},
 		{ID: "0002_progress", Migrate: migrate0002},
+		{ID: "0003_shop", Migrate: migrate0003},
 	}
 }
 
@@ -194,4 +195,198 @@ func (v2Certificate) TableName() string { return "certificates" }
 
 func migrate0002(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&v2LessonProgress{}, &v2QuizAttempt{}, &v2QuizAnswer{}, &v2TaskCompletion{}, &v2Certificate{})
+}
+
+// The practice shop: a shared catalogue (sellers, products, their reviews) and each
+// learner's own sandbox (wallet, stock, cart, orders, after-sales, ledger, events).
+
+type v3Seller struct {
+	ID         string `gorm:"primaryKey;size:40"`
+	NameZh     string `gorm:"size:100;not null"`
+	NameEn     string `gorm:"size:100;not null"`
+	RatingX10  int    `gorm:"not null"`
+	Sales      int    `gorm:"not null"`
+	Years      int    `gorm:"not null"`
+	LocationZh string `gorm:"size:100;not null"`
+	LocationEn string `gorm:"size:100;not null"`
+}
+
+func (v3Seller) TableName() string { return "shop_sellers" }
+
+type v3Product struct {
+	ID           uint      `gorm:"primaryKey"`
+	SKU          string    `gorm:"column:sku;size:80;not null;uniqueIndex"`
+	GroupKey     string    `gorm:"size:80;not null;index"`
+	Category     string    `gorm:"size:20;not null;index"`
+	SellerID     string    `gorm:"size:40;not null;index"`
+	Seller       *v3Seller `gorm:"constraint:OnDelete:RESTRICT"`
+	NameZh       string    `gorm:"size:200;not null"`
+	NameEn       string    `gorm:"size:200;not null"`
+	DescZh       string    `gorm:"size:2000;not null"`
+	DescEn       string    `gorm:"size:2000;not null"`
+	PriceCents   int64     `gorm:"not null"`
+	Stock        int       `gorm:"not null"`
+	Image        string    `gorm:"size:80;not null"`
+	Pickup       bool      `gorm:"not null"`
+	HomeFeeCents int64     `gorm:"not null"`
+	Sales        int       `gorm:"not null"`
+	RatingX10    int       `gorm:"not null"`
+	Active       bool      `gorm:"not null;default:true"`
+}
+
+func (v3Product) TableName() string { return "shop_products" }
+
+type v3CatalogReview struct {
+	ID        uint       `gorm:"primaryKey"`
+	ProductID uint       `gorm:"not null;index"`
+	Product   *v3Product `gorm:"constraint:OnDelete:CASCADE"`
+	AuthorZh  string     `gorm:"size:50;not null"`
+	AuthorEn  string     `gorm:"size:50;not null"`
+	Stars     int        `gorm:"not null"`
+	TextZh    string     `gorm:"size:1000;not null"`
+	TextEn    string     `gorm:"size:1000;not null"`
+}
+
+func (v3CatalogReview) TableName() string { return "shop_reviews" }
+
+type v3Wallet struct {
+	UserID         uint       `gorm:"primaryKey;autoIncrement:false"`
+	User           *v1User    `gorm:"constraint:OnDelete:CASCADE"`
+	BalanceCents   int64      `gorm:"not null"`
+	PINHash        string     `gorm:"column:pin_hash;size:255;not null;default:''"`
+	PINFailures    int        `gorm:"column:pin_failures;not null;default:0"`
+	PINLockedUntil *time.Time `gorm:"column:pin_locked_until"`
+	ClockOffset    int64      `gorm:"not null;default:0"` // seconds the learner's simulated clock is ahead
+	CreatedAt      time.Time  `gorm:"not null"`
+}
+
+func (v3Wallet) TableName() string { return "sandbox_wallets" }
+
+type v3Stock struct {
+	UserID    uint       `gorm:"primaryKey;autoIncrement:false"`
+	User      *v1User    `gorm:"constraint:OnDelete:CASCADE"`
+	ProductID uint       `gorm:"primaryKey;autoIncrement:false"`
+	Product   *v3Product `gorm:"constraint:OnDelete:CASCADE"`
+	Stock     int        `gorm:"not null"`
+}
+
+func (v3Stock) TableName() string { return "sandbox_stock" }
+
+type v3CartItem struct {
+	UserID      uint       `gorm:"primaryKey;autoIncrement:false"`
+	User        *v1User    `gorm:"constraint:OnDelete:CASCADE"`
+	ProductID   uint       `gorm:"primaryKey;autoIncrement:false"`
+	Product     *v3Product `gorm:"constraint:OnDelete:CASCADE"`
+	Qty         int        `gorm:"not null"`
+	FromCompare bool       `gorm:"not null;default:false"`
+	AddedAt     time.Time  `gorm:"not null"`
+}
+
+func (v3CartItem) TableName() string { return "sandbox_cart_items" }
+
+type v3Order struct {
+	ID            uint    `gorm:"primaryKey"`
+	UserID        uint    `gorm:"not null;index;uniqueIndex:idx_order_key,priority:1"`
+	User          *v1User `gorm:"constraint:OnDelete:CASCADE"`
+	CheckoutKey   string  `gorm:"size:64;not null;uniqueIndex:idx_order_key,priority:2"`
+	AssistedByID  *uint   `gorm:"index"`
+	AssistedBy    *v1User `gorm:"foreignKey:AssistedByID;constraint:OnDelete:SET NULL"`
+	Delivery      string  `gorm:"size:10;not null"`
+	CentreID      *uint
+	Centre        *v1Centre `gorm:"constraint:OnDelete:SET NULL"`
+	Address       string    `gorm:"size:255;not null;default:''"`
+	Payment       string    `gorm:"size:10;not null"`
+	GoodsCents    int64     `gorm:"not null"`
+	ShippingCents int64     `gorm:"not null"`
+	TotalCents    int64     `gorm:"not null"`
+	PlacedAt      time.Time `gorm:"not null"` // simulated clock
+	ShipAt        time.Time `gorm:"not null"`
+	WarehouseAt   time.Time `gorm:"not null"`
+	ArriveAt      time.Time `gorm:"not null"`
+	PickedUpAt    *time.Time
+	PickupCode    string    `gorm:"size:8;not null"`
+	Delayed       bool      `gorm:"not null;default:false"`
+	Damaged       bool      `gorm:"not null;default:false"`
+	CreatedAt     time.Time `gorm:"not null"`
+}
+
+func (v3Order) TableName() string { return "sandbox_orders" }
+
+type v3OrderItem struct {
+	ID         uint       `gorm:"primaryKey"`
+	OrderID    uint       `gorm:"not null;index"`
+	Order      *v3Order   `gorm:"constraint:OnDelete:CASCADE"`
+	ProductID  uint       `gorm:"not null"`
+	Product    *v3Product `gorm:"constraint:OnDelete:RESTRICT"`
+	PriceCents int64      `gorm:"not null"`
+	Qty        int        `gorm:"not null"`
+}
+
+func (v3OrderItem) TableName() string { return "sandbox_order_items" }
+
+type v3Aftersale struct {
+	ID          uint      `gorm:"primaryKey"`
+	OrderID     uint      `gorm:"not null;uniqueIndex"`
+	Order       *v3Order  `gorm:"constraint:OnDelete:CASCADE"`
+	UserID      uint      `gorm:"not null;index"`
+	Reason      string    `gorm:"size:20;not null"`
+	Note        string    `gorm:"size:500;not null;default:''"`
+	AmountCents int64     `gorm:"not null"`
+	RequestedAt time.Time `gorm:"not null"` // simulated
+	ResolveAt   time.Time `gorm:"not null"` // simulated
+	RefundedAt  *time.Time
+}
+
+func (v3Aftersale) TableName() string { return "sandbox_aftersales" }
+
+type v3LedgerEntry struct {
+	ID          uint    `gorm:"primaryKey"`
+	UserID      uint    `gorm:"not null;index"`
+	User        *v1User `gorm:"constraint:OnDelete:CASCADE"`
+	AmountCents int64   `gorm:"not null"` // + money in, - money out
+	Kind        string  `gorm:"size:20;not null"`
+	OrderID     *uint
+	At          time.Time `gorm:"not null"` // simulated
+}
+
+func (v3LedgerEntry) TableName() string { return "sandbox_ledger" }
+
+type v3Event struct {
+	ID     uint      `gorm:"primaryKey"`
+	UserID uint      `gorm:"not null;index"`
+	User   *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Kind   string    `gorm:"size:30;not null"`
+	Ref    string    `gorm:"size:80;not null;default:''"`
+	At     time.Time `gorm:"not null"` // simulated
+}
+
+func (v3Event) TableName() string { return "sandbox_events" }
+
+type v3LearnerReview struct {
+	ID        uint      `gorm:"primaryKey"`
+	UserID    uint      `gorm:"not null;uniqueIndex:idx_review_once,priority:1"`
+	User      *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	OrderID   uint      `gorm:"not null;uniqueIndex:idx_review_once,priority:2"`
+	Order     *v3Order  `gorm:"constraint:OnDelete:CASCADE"`
+	ProductID uint      `gorm:"not null;uniqueIndex:idx_review_once,priority:3;index"`
+	Stars     int       `gorm:"not null"`
+	Text      string    `gorm:"size:1000;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+func (v3LearnerReview) TableName() string { return "sandbox_reviews" }
+
+type v3SessionAssist struct {
+	AssistUserID *uint `gorm:"column:assist_user_id"`
+}
+
+func (v3SessionAssist) TableName() string { return "sessions" }
+
+func migrate0003(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&v3Seller{}, &v3Product{}, &v3CatalogReview{}, &v3Wallet{}, &v3Stock{}, &v3CartItem{},
+		&v3Order{}, &v3OrderItem{}, &v3Aftersale{}, &v3LedgerEntry{}, &v3Event{}, &v3LearnerReview{}); err != nil {
+		return err
+	}
+	// A partner's assisted session: the villager whose sandbox this browser is working in.
+	return tx.Migrator().AddColumn(&v3SessionAssist{}, "AssistUserID")
 }

@@ -222,7 +222,7 @@ func TestCertificateIssueAndVerification(t *testing.T) {
 	public := env.Client(t)
 	v := public.Get("/verify/" + strings.ToUpper(cert.Code))
 	if v.Status != http.StatusOK || !strings.Contains(v.Body, "李娜") || !strings.Contains(v.Body, co.In("zh-CN").Title) || !strings.Contains(v.Body, "真实有效") {
-		t.Fatalf("verify: %d", v.Status)
+		t.Fatalf("verify %s: %d\n%s", cert.Code, v.Status, v.Body)
 	}
 	for _, private := range []string{"桃园村服务站", "13800000500", "partner"} {
 		if strings.Contains(v.Body, private) {

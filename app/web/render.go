@@ -15,6 +15,7 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/errs"
+	"cunlu/app/sandbox"
 )
 
 // views holds one parsed template set per page: the layout, every partial, and the page.
@@ -73,6 +74,34 @@ func (v *views) funcs() template.FuncMap {
 		// bar packs the arguments of the progress-bar partial.
 		"bar": func(p *Page, done, total, percent int) map[string]any {
 			return map[string]any{"P": p, "Done": done, "Total": total, "Percent": percent}
+		},
+		"yuan": sandbox.Yuan,
+		// simtime shows a time of a learner's simulated clock, to the minute.
+		"simtime": func(t time.Time) string { return t.Local().Format("01-02 15:04") },
+		"stars":   func(n int) string { return strings.Repeat("★", max(0, min(n, 5))) + strings.Repeat("☆", 5-max(0, min(n, 5))) },
+		"mul":     func(a int64, b int) int64 { return a * int64(b) },
+		"min":     func(a, b int) int { return min(a, b) },
+		"seq": func(from, to int) []int {
+			var out []int
+			for i := from; ; {
+				out = append(out, i)
+				if i == to {
+					return out
+				}
+				if from < to {
+					i++
+				} else {
+					i--
+				}
+			}
+		},
+		// dict builds a map for passing several values to a partial: dict "K1" v1 "K2" v2.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
 		},
 		"indent": func(n int) string { return strings.Repeat("　", max(n, 0)) },
 	}

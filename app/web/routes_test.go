@@ -38,13 +38,22 @@ const partnerCertificate = "testcertificatecode0000001"
 func concrete(path string) string { return examples.Replace(path) }
 
 // ownedByPartner lists pages that only their owner may see; others get 404.
-var ownedByPartner = map[string]bool{"/certificates/:code": true}
+var ownedByPartner = map[string]bool{"/certificates/:code": true, "/shop/orders/:id": true}
 
 func givePartnerACertificate(t *testing.T, env *apptest.Env) {
 	t.Helper()
 	cert := progress.Certificate{Code: partnerCertificate, UserID: mustUserID(t, env, "partner"), Course: "buying-online", HolderName: "李娜", CentreName: "桃园村服务站", IssuedAt: time.Now()}
 	if err := env.App.Accounts.DB().Create(&cert).Error; err != nil {
 		t.Fatal(err)
+	}
+	// And an order in the partner's practice shop (order 1).
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	if r := c.Post("/shop/cart", url.Values{"product_id": {"1"}, "qty": {"1"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add to cart: %d\n%s", r.Status, r.Body)
+	}
+	if r := c.Post("/shop/checkout", url.Values{"key": {"routes-test-checkout-0001"}, "delivery": {"pickup"}, "payment": {"cash"}}); r.Status != http.StatusSeeOther || r.Location != "/shop/orders/1" {
+		t.Fatalf("checkout: %d %q\n%s", r.Status, r.Location, r.Body)
 	}
 }
 

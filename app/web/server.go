@@ -20,6 +20,7 @@ import (
 	"cunlu/app/account"
 	"cunlu/app/course"
 	"cunlu/app/progress"
+	"cunlu/app/sandbox"
 )
 
 // Options are what the web server needs from the rest of the program.
@@ -27,6 +28,7 @@ type Options struct {
 	Accounts       *account.Service
 	Courses        *course.Library
 	Progress       *progress.Service
+	Shop           *sandbox.Service
 	CourseFiles    fs.FS                       // the courses/ folder, for lesson images
 	Ping           func(context.Context) error // database liveness, for /healthz
 	Templates      fs.FS                       // the templates/ folder
@@ -45,6 +47,7 @@ type Server struct {
 	accounts *account.Service
 	courses  *course.Library
 	progress *progress.Service
+	shop     *sandbox.Service
 	files    fs.FS
 	ping     func(context.Context) error
 	log      *slog.Logger
@@ -76,7 +79,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
+		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {

@@ -1,0 +1,36 @@
+package sandbox
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"cunlu/app/errs"
+)
+
+// Reset restores the owner's sandbox to its starting state: ¥2,000, an empty cart, no
+// orders, the catalogue's stock, no PIN, the real clock. Practice tasks already done stay done.
+func (s *Service) Reset(ctx context.Context, o Owner) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, m := range []any{&CartItem{}, &stockRow{}, &LearnerReview{}, &Aftersale{}, &LedgerEntry{}, &Event{}} {
+			if err := tx.Where("user_id = ?", o.UserID).Delete(m).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Where("order_id IN (?)", tx.Model(&Order{}).Select("id").Where("user_id = ?", o.UserID)).Delete(&OrderItem{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("user_id = ?", o.UserID).Delete(&Order{}).Error; err != nil {
+			return err
+		}
+		return tx.Where("user_id = ?", o.UserID).Delete(&Wallet{}).Error
+	})
+	return errs.Wrap(err, "reset sandbox")
+}
+
+// Owns reports whether order id is in the owner's sandbox (for handlers that only need a check).
+func (s *Service) Owns(ctx context.Context, o Owner, orderID uint) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Order{}).Where("id = ? AND user_id = ?", orderID, o.UserID).Count(&n).Error
+	return n == 1, errs.Wrap(err, "check order")
+}

@@ -1,0 +1,273 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"cunlu/app/account"
+	"cunlu/app/errs"
+	"cunlu/app/sandbox"
+)
+
+type checkoutView struct {
+	Items   []sandbox.CartItem
+	Pickup  sandbox.CartTotals
+	Home    sandbox.CartTotals
+	Centres []account.Centre
+	Form    sandbox.CheckoutForm
+	Wallet  *sandbox.Wallet
+}
+
+func (s *Server) checkoutData(c echo.Context, f sandbox.CheckoutForm) (*checkoutView, error) {
+	ctx := c.Request().Context()
+	sh := shopperOf(c)
+	items, err := s.shop.Cart(ctx, sh.Owner)
+	if err != nil {
+		return nil, err
+	}
+	centres, err := s.accounts.Centres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f.CentreID == 0 {
+		f.CentreID = sh.Owner.CentreID
+	}
+	if f.Delivery == "" {
+		f.Delivery, f.Payment = sandbox.DeliveryPickup, sandbox.PaymentWallet
+	}
+	f.PIN = ""
+	return &checkoutView{Items: items, Pickup: sandbox.Totals(items, sandbox.DeliveryPickup), Home: sandbox.Totals(items, sandbox.DeliveryHome),
+		Centres: centres, Form: f, Wallet: sh.Wallet}, nil
+}
+
+// shopCheckoutShow is GET /shop/checkout: delivery (pickup at a centre, the learner's own
+// by default, or home), payment (wallet with PIN, or cash on pickup), practice code.
+func (s *Server) shopCheckoutShow(c echo.Context) error {
+	v, err := s.checkoutData(c, sandbox.CheckoutForm{Key: rand.Text()})
+	if err != nil {
+		return err
+	}
+	if len(v.Items) == 0 {
+		return s.redirectFlash(c, "/shop/cart", "")
+	}
+	return s.showShop(c, "shop_checkout", v)
+}
+
+// shopCheckout is POST /shop/checkout (fields key, delivery, centre_id, address, payment,
+// pin, outcome).
+func (s *Server) shopCheckout(c echo.Context) error {
+	f := sandbox.CheckoutForm{Key: c.FormValue("key"), Delivery: c.FormValue("delivery"), CentreID: formUint(c, "centre_id"),
+		Address: c.FormValue("address"), Payment: c.FormValue("payment"), PIN: c.FormValue("pin"), Outcome: c.FormValue("outcome")}
+	ctx := c.Request().Context()
+	ord, err := s.shop.Checkout(ctx, shopperOf(c).Owner, f, s.centreIDs)
+	if err != nil {
+		// A declined payment or a lost item is part of the practice: record what it teaches.
+		if terr := s.checkTasks(c); terr != nil {
+			return terr
+		}
+		v, verr := s.checkoutData(c, f)
+		if verr != nil {
+			return verr
+		}
+		return s.shopFormError(c, "shop_checkout", v, err)
+	}
+	return s.afterChange(c, fmt.Sprintf("/shop/orders/%d", ord.ID), "flash.shop_ordered")
+}
+
+func (s *Server) centreIDs(ctx context.Context) (map[uint]bool, error) {
+	cs, err := s.accounts.Centres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok := make(map[uint]bool, len(cs))
+	for _, c := range cs {
+		ok[c.ID] = true
+	}
+	return ok, nil
+}
+
+type ordersView struct {
+	Orders []sandbox.Order
+}
+
+// shopOrders is GET /shop/orders.
+func (s *Server) shopOrders(c echo.Context) error {
+	orders, _, err := s.shop.Orders(c.Request().Context(), shopperOf(c).Owner)
+	if err != nil {
+		return err
+	}
+	return s.showShop(c, "shop_orders", ordersView{Orders: orders})
+}
+
+type orderView struct {
+	Order   *sandbox.Order
+	Stage   sandbox.Stage
+	Stages  []sandbox.Stage
+	Centre  *account.Centre
+	Reasons []string
+	Reviews map[uint]bool // products already reviewed
+}
+
+// shopOrder is GET /shop/orders/:id: tracking timeline, pickup code, after-sales, reviews.
+func (s *Server) shopOrder(c echo.Context) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sh := shopperOf(c)
+	ord, now, err := s.shop.Order(ctx, sh.Owner, id)
+	if err != nil {
+		return err
+	}
+	v := orderView{Order: ord, Stage: ord.StageAt(now), Stages: sandbox.Stages, Reasons: sandbox.ReturnReasons, Reviews: map[uint]bool{}}
+	if ord.CentreID != nil {
+		if v.Centre, err = s.accounts.Centre(ctx, *ord.CentreID); err != nil {
+			return err
+		}
+	}
+	for _, it := range ord.Items {
+		mine, err := s.shop.Reviews(ctx, sh.Owner, it.ProductID)
+		if err != nil {
+			return err
+		}
+		for _, r := range mine {
+			if r.OrderID == ord.ID {
+				v.Reviews[it.ProductID] = true
+			}
+		}
+	}
+	return s.showShop(c, "shop_order", v)
+}
+
+func (s *Server) orderAction(c echo.Context, act func(id uint) error, flash string) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := act(id); err != nil {
+		return err
+	}
+	return s.afterChange(c, fmt.Sprintf("/shop/orders/%d", id), flash)
+}
+
+// shopForward is POST /shop/orders/:id/forward: move the simulated clock to the order's next step.
+func (s *Server) shopForward(c echo.Context) error {
+	return s.orderAction(c, func(id uint) error {
+		return s.shop.FastForward(c.Request().Context(), shopperOf(c).Owner, id)
+	}, "")
+}
+
+// shopPickup is POST /shop/orders/:id/pickup (field code).
+func (s *Server) shopPickup(c echo.Context) error {
+	return s.orderAction(c, func(id uint) error {
+		return s.shop.PickUp(c.Request().Context(), shopperOf(c).Owner, id, c.FormValue("code"))
+	}, "flash.shop_picked_up")
+}
+
+// shopReturn is POST /shop/orders/:id/return (fields reason, note).
+func (s *Server) shopReturn(c echo.Context) error {
+	return s.orderAction(c, func(id uint) error {
+		return s.shop.RequestReturn(c.Request().Context(), shopperOf(c).Owner, id, c.FormValue("reason"), c.FormValue("note"))
+	}, "flash.shop_return")
+}
+
+// shopReview is POST /shop/orders/:id/review (fields product_id, stars, text).
+func (s *Server) shopReview(c echo.Context) error {
+	stars, err := formInt(c, "stars")
+	if err != nil {
+		return err
+	}
+	return s.orderAction(c, func(id uint) error {
+		return s.shop.WriteReview(c.Request().Context(), shopperOf(c).Owner, id, formUint(c, "product_id"), stars, c.FormValue("text"))
+	}, "flash.shop_reviewed")
+}
+
+type walletView struct {
+	Ledger []sandbox.LedgerEntry
+}
+
+// shopWallet is GET /shop/wallet: balance, history, payment PIN.
+func (s *Server) shopWallet(c echo.Context) error {
+	l, err := s.shop.Ledger(c.Request().Context(), shopperOf(c).Owner)
+	if err != nil {
+		return err
+	}
+	return s.showShop(c, "shop_wallet", walletView{Ledger: l})
+}
+
+// shopPIN is POST /shop/wallet/pin (fields current, pin, confirm).
+func (s *Server) shopPIN(c echo.Context) error {
+	pin := c.FormValue("pin")
+	if pin != c.FormValue("confirm") {
+		return s.shopFormError(c, "shop_wallet", walletView{}, errPINMismatch)
+	}
+	if err := s.shop.SetPIN(c.Request().Context(), shopperOf(c).Owner, c.FormValue("current"), pin, account.CheckPIN); err != nil {
+		l, lerr := s.shop.Ledger(c.Request().Context(), shopperOf(c).Owner)
+		if lerr != nil {
+			return lerr
+		}
+		return s.shopFormError(c, "shop_wallet", walletView{Ledger: l}, err)
+	}
+	return s.afterChange(c, "/shop/wallet", "flash.shop_pin_set")
+}
+
+// shopReset is POST /shop/reset (field confirm=yes): the sandbox back to its start.
+func (s *Server) shopReset(c echo.Context) error {
+	if c.FormValue("confirm") != "yes" {
+		return errResetConfirm
+	}
+	if err := s.shop.Reset(c.Request().Context(), shopperOf(c).Owner); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/shop", "flash.shop_reset")
+}
+
+// shopHelp is GET /shop/help: how the practice shop works, and the trainers' outcome codes.
+func (s *Server) shopHelp(c echo.Context) error {
+	return s.showShop(c, "shop_help", sandbox.Outcomes)
+}
+
+type assistView struct {
+	Villagers []account.User
+}
+
+// shopAssistShow is GET /shop/assist: a partner picks a villager of their centre to help.
+func (s *Server) shopAssistShow(c echo.Context) error {
+	u := currentUser(c)
+	if u.CentreID == nil {
+		return errForbidden
+	}
+	vs, err := s.accounts.VillagersOf(c.Request().Context(), u, *u.CentreID)
+	if err != nil {
+		return err
+	}
+	return s.showShop(c, "shop_assist", assistView{Villagers: vs})
+}
+
+// shopAssistStart is POST /shop/assist (field villager_id): the shop on this browser now
+// works in that villager's own sandbox, until ended.
+func (s *Server) shopAssistStart(c echo.Context) error {
+	token, _ := c.Get(ctxToken).(string)
+	if err := s.accounts.StartAssist(c.Request().Context(), currentUser(c), token, formUint(c, "villager_id")); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/shop", "flash.shop_assist_started")
+}
+
+// shopAssistEnd is POST /shop/assist/end.
+func (s *Server) shopAssistEnd(c echo.Context) error {
+	token, _ := c.Get(ctxToken).(string)
+	if err := s.accounts.EndAssist(c.Request().Context(), token); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/shop", "flash.shop_assist_ended")
+}
+
+var (
+	errPINMismatch  = errs.Field("confirm", "shop.error.pin_mismatch")
+	errResetConfirm = errs.Field("confirm", "shop.error.reset_confirm")
+)
