@@ -78,9 +78,11 @@ func (v *views) funcs() template.FuncMap {
 		"yuan": sandbox.Yuan,
 		// simtime shows a time of a learner's simulated clock, to the minute.
 		"simtime": func(t time.Time) string { return t.Local().Format("01-02 15:04") },
-		"stars":   func(n int) string { return strings.Repeat("★", max(0, min(n, 5))) + strings.Repeat("☆", 5-max(0, min(n, 5))) },
-		"mul":     func(a int64, b int) int64 { return a * int64(b) },
-		"min":     func(a, b int) int { return min(a, b) },
+		"stars": func(n int) string {
+			return strings.Repeat("★", max(0, min(n, 5))) + strings.Repeat("☆", 5-max(0, min(n, 5)))
+		},
+		"mul": func(a int64, b int) int64 { return a * int64(b) },
+		"min": func(a, b int) int { return min(a, b) },
 		"seq": func(from, to int) []int {
 			var out []int
 			for i := from; ; {
