@@ -10,6 +10,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -372,7 +373,12 @@ func (s *Service) Attempt(ctx context.Context, userID, id uint) (*Attempt, error
 // certificate this completes. The practice shop calls it when a checker is satisfied.
 func (s *Service) CompleteTask(ctx context.Context, who Learner, taskID, evidence string) error {
 	if len(evidence) > 255 {
-		evidence = evidence[:255]
+		// Cut between characters: half a UTF-8 character is rejected by PostgreSQL.
+		cut := 255
+		for cut > 0 && !utf8.RuneStart(evidence[cut]) {
+			cut--
+		}
+		evidence = evidence[:cut]
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&TaskCompletion{UserID: who.ID, TaskID: taskID, Evidence: evidence, CompletedAt: s.now()})
