@@ -102,7 +102,13 @@ func Run(ctx context.Context, assets Assets, args []string, getenv func(string) 
 		fmt.Fprintf(stderr, "cunlu: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Cunlu is running: open %s (listening on %s)\n", cfg.BaseURL, a.Addr())
+	open := cfg.BaseURL.String()
+	if cfg.BaseURLDefault {
+		// No public URL configured: point at the port really listened on (":0" picks one).
+		_, port, _ := net.SplitHostPort(a.Addr())
+		open = "http://localhost:" + port
+	}
+	fmt.Fprintf(stdout, "Cunlu is running: open %s (listening on %s)\n", open, a.Addr())
 	if err := a.Serve(ctx); err != nil {
 		fmt.Fprintf(stderr, "cunlu: %v\n", err)
 		return 1

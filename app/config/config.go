@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -25,6 +26,7 @@ type Config struct {
 	Demo           bool          // load the demo data (once)
 	DevDir         string        // serve templates, static files and courses from this source folder
 	IdleTimeout    time.Duration // a session ends after this long without a request
+	BaseURLDefault bool          // BaseURL was not configured but derived from the address
 }
 
 // Secure reports whether the public URL is https, so cookies must be Secure and HSTS sent.
@@ -72,6 +74,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	}
 
 	raw := *baseURL
+	c.BaseURLDefault = raw == ""
 	if raw == "" {
 		p := port
 		if p == "" || p == "0" {
@@ -116,7 +119,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	c.IdleTimeout = *idle
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 12 * time.Hour
-		if v := getenv("CUNLU_SESSION_IDLE"); v != "" {
+		if v := strings.TrimSpace(getenv("CUNLU_SESSION_IDLE")); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
 				problems = append(problems, fmt.Errorf("CUNLU_SESSION_IDLE %q: want a duration such as 12h or 30m", v))
@@ -125,7 +128,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 		}
 	}
 	if c.IdleTimeout < time.Minute {
-		problems = append(problems, fmt.Errorf("session idle timeout %s is shorter than a minute", c.IdleTimeout))
+		problems = append(problems, fmt.Errorf("-session-idle / CUNLU_SESSION_IDLE %s is shorter than a minute", c.IdleTimeout))
 	}
 
 	if len(problems) > 0 {
@@ -134,10 +137,16 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	return c, nil
 }
 
-// redact hides a password inside a URL before it is printed.
+var userinfo = regexp.MustCompile(`//[^/@]*@`)
+
+// redact hides a password inside a URL before it is printed, even when the URL does not
+// parse.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return userinfo.ReplaceAllString(raw, "//xxxxx@")
+	}
+	if u.User == nil {
 		return raw
 	}
 	return u.Redacted()
