@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -34,8 +35,11 @@ func (s *Service) StartSession(ctx context.Context, user *User, previous, ip, us
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw[:])
 	now := s.now()
+	// A header may carry any bytes and PostgreSQL refuses invalid UTF-8: keep at most 255
+	// bytes of valid text, cut on a character boundary.
+	userAgent = strings.ToValidUTF8(userAgent, "")
 	if len(userAgent) > 255 {
-		userAgent = userAgent[:255]
+		userAgent = strings.ToValidUTF8(userAgent[:255], "")
 	}
 	sess := &Session{TokenHash: hashToken(token), UserID: user.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.MaxAge), IP: ip, UserAgent: userAgent}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

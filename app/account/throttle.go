@@ -2,7 +2,10 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -21,8 +24,19 @@ const (
 	ipMaxFailure      = 100
 )
 
-func accountKey(kind, id string) string { return kind + ":" + id }
-func ipKey(ip string) string            { return "ip:" + ip }
+func accountKey(kind, id string) string { return throttleKey(kind, id) }
+func ipKey(ip string) string            { return throttleKey("ip", ip) }
+
+// throttleKey keeps what was typed readable when it is short, and hashes it when it is long
+// or not valid text, so that every key fits its column (160 characters) and PostgreSQL
+// accepts it: a refused write would leave the failure uncounted.
+func throttleKey(kind, id string) string {
+	if len(id) > 100 || !utf8.ValidString(id) {
+		sum := sha256.Sum256([]byte(id))
+		id = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return kind + ":" + id
+}
 
 // throttled reports whether any of the keys has reached its limit in the current window.
 func (s *Service) throttled(ctx context.Context, acctKey, ip string) (bool, error) {
