@@ -17,6 +17,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0001_foundation", Migrate: migrate0001},
 		{ID: "0002_progress", Migrate: migrate0002},
 		{ID: "0003_shop", Migrate: migrate0003},
+		{ID: "0004_services", Migrate: migrate0004},
 	}
 }
 
@@ -389,4 +390,161 @@ func migrate0003(tx *gorm.DB) error {
 	}
 	// A partner's assisted session: the villager whose sandbox this browser is working in.
 	return tx.Migrator().AddColumn(&v3SessionAssist{}, "AssistUserID")
+}
+
+// Selling, bills, travel, scams and the partners' assist log.
+
+type v4SellShop struct {
+	UserID      uint      `gorm:"primaryKey;autoIncrement:false"`
+	User        *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Name        string    `gorm:"size:100;not null"`
+	Description string    `gorm:"size:1000;not null"`
+	CentreID    uint      `gorm:"not null"`
+	Centre      *v1Centre `gorm:"constraint:OnDelete:RESTRICT"`
+	Waits       int       `gorm:"not null;default:0"` // how many times simulated buyers came by
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+func (v4SellShop) TableName() string { return "sell_shops" }
+
+type v4Photo struct {
+	ID        uint      `gorm:"primaryKey"`
+	UserID    uint      `gorm:"not null;index"`
+	User      *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Data      []byte    `gorm:"not null"`
+	Width     int       `gorm:"not null"`
+	Height    int       `gorm:"not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+func (v4Photo) TableName() string { return "sell_photos" }
+
+type v4Listing struct {
+	ID            uint    `gorm:"primaryKey"`
+	UserID        uint    `gorm:"not null;index"`
+	User          *v1User `gorm:"constraint:OnDelete:CASCADE"`
+	Title         string  `gorm:"size:200;not null"`
+	Description   string  `gorm:"size:2000;not null"`
+	PriceCents    int64   `gorm:"not null"`
+	ShippingCents int64   `gorm:"not null"`
+	Stock         int     `gorm:"not null"`
+	PhotoID       *uint
+	Photo         *v4Photo  `gorm:"constraint:OnDelete:SET NULL"`
+	Paused        bool      `gorm:"not null;default:false"`
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
+}
+
+func (v4Listing) TableName() string { return "sell_listings" }
+
+type v4SellOrder struct {
+	ID            uint       `gorm:"primaryKey"`
+	UserID        uint       `gorm:"not null;index"`
+	User          *v1User    `gorm:"constraint:OnDelete:CASCADE"`
+	ListingID     uint       `gorm:"not null"`
+	Listing       *v4Listing `gorm:"constraint:OnDelete:CASCADE"`
+	Buyer         string     `gorm:"size:50;not null"`
+	BuyerCity     string     `gorm:"size:50;not null"`
+	Qty           int        `gorm:"not null"`
+	PriceCents    int64      `gorm:"not null"`
+	ShippingCents int64      `gorm:"not null"`
+	FeeCents      int64      `gorm:"not null"`
+	Status        string     `gorm:"size:20;not null"`
+	TrackingNo    string     `gorm:"size:30;not null;default:''"`
+	PlacedAt      time.Time  `gorm:"not null"` // simulated
+	ShippedAt     *time.Time
+	DeliveredAt   *time.Time
+	ReturnReason  string    `gorm:"size:30;not null;default:''"`
+	ReturnAnswer  string    `gorm:"size:20;not null;default:''"`
+	CreatedAt     time.Time `gorm:"not null"`
+}
+
+func (v4SellOrder) TableName() string { return "sell_orders" }
+
+type v4SellMessage struct {
+	ID        uint    `gorm:"primaryKey"`
+	UserID    uint    `gorm:"not null;index"`
+	User      *v1User `gorm:"constraint:OnDelete:CASCADE"`
+	OrderID   *uint
+	Order     *v4SellOrder `gorm:"constraint:OnDelete:CASCADE"`
+	Question  string       `gorm:"size:30;not null"` // which buyer question (a catalog key)
+	Buyer     string       `gorm:"size:50;not null"`
+	Reply     string       `gorm:"size:500;not null;default:''"`
+	AskedAt   time.Time    `gorm:"not null"` // simulated
+	RepliedAt *time.Time
+}
+
+func (v4SellMessage) TableName() string { return "sell_messages" }
+
+type v4BillPayment struct {
+	ID          uint      `gorm:"primaryKey"`
+	UserID      uint      `gorm:"not null;index"`
+	User        *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Kind        string    `gorm:"size:20;not null"`
+	Account     string    `gorm:"size:20;not null"`
+	Holder      string    `gorm:"size:50;not null"` // masked name of the account holder
+	AmountCents int64     `gorm:"not null"`
+	Receipt     string    `gorm:"size:30;not null"`
+	PaidAt      time.Time `gorm:"not null"` // simulated
+}
+
+func (v4BillPayment) TableName() string { return "bill_payments" }
+
+type v4Ticket struct {
+	ID          uint      `gorm:"primaryKey"`
+	UserID      uint      `gorm:"not null;index"`
+	User        *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	TripID      string    `gorm:"size:40;not null"`
+	Day         string    `gorm:"size:10;not null"` // YYYY-MM-DD on the simulated calendar
+	Class       string    `gorm:"size:20;not null"`
+	Seat        string    `gorm:"size:8;not null"`
+	Passenger   string    `gorm:"size:50;not null"`
+	PassengerID string    `gorm:"size:20;not null"` // masked: the full number is never stored
+	PriceCents  int64     `gorm:"not null"`
+	Code        string    `gorm:"size:12;not null"`
+	BookedAt    time.Time `gorm:"not null"` // simulated
+	RefundedAt  *time.Time
+	RefundCents int64 `gorm:"not null;default:0"`
+}
+
+func (v4Ticket) TableName() string { return "travel_tickets" }
+
+type v4ScamMessage struct {
+	ID        uint      `gorm:"primaryKey"`
+	UserID    uint      `gorm:"not null;uniqueIndex:idx_scam_once,priority:1"`
+	User      *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	Scenario  string    `gorm:"size:60;not null;uniqueIndex:idx_scam_once,priority:2"`
+	ArrivedAt time.Time `gorm:"not null"`                    // simulated
+	Action    string    `gorm:"size:20;not null;default:''"` // reported, blocked, fell, kept
+	ActedAt   *time.Time
+}
+
+func (v4ScamMessage) TableName() string { return "scam_messages" }
+
+type v4AssistLog struct {
+	ID         uint      `gorm:"primaryKey"`
+	PartnerID  uint      `gorm:"not null;index"`
+	Partner    *v1User   `gorm:"foreignKey:PartnerID;constraint:OnDelete:CASCADE"`
+	VillagerID uint      `gorm:"not null;index"`
+	Villager   *v1User   `gorm:"foreignKey:VillagerID;constraint:OnDelete:CASCADE"`
+	Kind       string    `gorm:"size:20;not null"`
+	Note       string    `gorm:"size:500;not null;default:''"`
+	CreatedAt  time.Time `gorm:"not null;index"`
+}
+
+func (v4AssistLog) TableName() string { return "assist_logs" }
+
+type v4ProductScam struct {
+	ScamID string `gorm:"column:scam_id;size:60;not null;default:''"`
+}
+
+func (v4ProductScam) TableName() string { return "shop_products" }
+
+func migrate0004(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&v4SellShop{}, &v4Photo{}, &v4Listing{}, &v4SellOrder{}, &v4SellMessage{},
+		&v4BillPayment{}, &v4Ticket{}, &v4ScamMessage{}, &v4AssistLog{}); err != nil {
+		return err
+	}
+	// Scam listings (a ¥299 "flagship phone") live in the catalogue, marked with their scenario.
+	return tx.Migrator().AddColumn(&v4ProductScam{}, "ScamID")
 }

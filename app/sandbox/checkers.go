@@ -11,14 +11,24 @@ import (
 // State is what the practice-task checkers look at: everything in one learner's sandbox,
 // plus the orders they placed for villagers in assisted sessions.
 type State struct {
-	UserID   uint
-	CentreID uint
-	Wallet   *Wallet
-	Now      time.Time // the simulated clock
-	Orders   []Order   // with items, products and after-sales
-	Events   []Event
-	Reviews  []LearnerReview
-	Assisted []Order // orders this person placed in villagers' sandboxes
+	UserID     uint
+	CentreID   uint
+	Wallet     *Wallet
+	Now        time.Time // the simulated clock
+	Orders     []Order   // with items, products and after-sales
+	Events     []Event
+	Reviews    []LearnerReview
+	Assisted   []Order // orders this person placed in villagers' sandboxes
+	Shop       *SellShop
+	Listings   []Listing
+	Sales      []SellOrder
+	Messages   []SellMessage
+	Bills      []BillPayment
+	Tickets    []Ticket
+	Scams      []ScamMessage
+	AssistLogs int64
+	Timetable  *Timetable
+	Scenarios  *Scenarios
 	// BestInGroup maps a product group to the highest seller rating among its products.
 	BestInGroup map[string]int
 	GroupSize   map[string]int
@@ -26,7 +36,7 @@ type State struct {
 
 // LoadState reads a learner's sandbox for the checkers.
 func (s *Service) LoadState(ctx context.Context, userID, centreID uint) (*State, error) {
-	st := &State{UserID: userID, CentreID: centreID, BestInGroup: map[string]int{}, GroupSize: map[string]int{}}
+	st := &State{UserID: userID, CentreID: centreID, BestInGroup: map[string]int{}, GroupSize: map[string]int{}, Timetable: s.Timetable, Scenarios: s.Scenarios}
 	w, err := s.Wallet(ctx, Owner{UserID: userID})
 	if err != nil {
 		return nil, err
@@ -44,6 +54,22 @@ func (s *Service) LoadState(ctx context.Context, userID, centreID uint) (*State,
 	}
 	if err := g.Where("assisted_by_id = ?", userID).Find(&st.Assisted).Error; err != nil {
 		return nil, errs.Wrap(err, "load assisted orders")
+	}
+	if shop, err := s.Shop(ctx, Owner{UserID: userID}); err != nil {
+		return nil, err
+	} else {
+		st.Shop = shop
+	}
+	for _, load := range []struct {
+		what string
+		dst  any
+	}{{"listings", &st.Listings}, {"sales", &st.Sales}, {"messages", &st.Messages}, {"bills", &st.Bills}, {"tickets", &st.Tickets}, {"scam messages", &st.Scams}} {
+		if err := g.Where("user_id = ?", userID).Order("id").Find(load.dst).Error; err != nil {
+			return nil, errs.Wrap(err, "load "+load.what)
+		}
+	}
+	if err := g.Model(&AssistLog{}).Where("partner_id = ?", userID).Count(&st.AssistLogs).Error; err != nil {
+		return nil, errs.Wrap(err, "count assist log")
 	}
 	groups := map[string]bool{}
 	for _, o := range st.Orders {
@@ -154,6 +180,76 @@ var Checkers = map[string]Checker{
 		}
 		return "", false
 	},
+	"sell-open-shop": func(st *State) (string, bool) {
+		if st.Shop != nil {
+			return st.Shop.Name, true
+		}
+		return "", false
+	},
+	"sell-list-product": func(st *State) (string, bool) {
+		for _, l := range st.Listings {
+			if l.PhotoID != nil && l.Stock > 0 && l.PriceCents > 0 {
+				return fmt.Sprintf("listing #%d", l.ID), true
+			}
+		}
+		return "", false
+	},
+	"sell-ship-order": func(st *State) (string, bool) {
+		for _, o := range st.Sales {
+			if o.ShippedAt != nil {
+				return "tracking " + o.TrackingNo, true
+			}
+		}
+		return "", false
+	},
+	"sell-answer-message": func(st *State) (string, bool) {
+		for _, m := range st.Messages {
+			if m.RepliedAt != nil {
+				return fmt.Sprintf("message #%d", m.ID), true
+			}
+		}
+		return "", false
+	},
+	"sell-handle-return": func(st *State) (string, bool) {
+		for _, o := range st.Sales {
+			if o.ReturnAnswer != "" {
+				return fmt.Sprintf("sale #%d: %s", o.ID, o.ReturnAnswer), true
+			}
+		}
+		return "", false
+	},
+	"sell-read-statement": func(st *State) (string, bool) {
+		return st.event(EventStatement, "")
+	},
+	"bill-pay-electricity": func(st *State) (string, bool) { return st.bill(BillElectricity, time.Time{}) },
+	"bill-pay-water":       func(st *State) (string, bool) { return st.bill(BillWater, time.Time{}) },
+	"bill-topup-phone":     func(st *State) (string, bool) { return st.bill(BillPhone, time.Time{}) },
+	"bill-wrong-account": func(st *State) (string, bool) {
+		for _, e := range st.Events {
+			if e.Kind == EventAccountNo {
+				if ev, ok := st.bill("", e.At); ok {
+					return ev, true
+				}
+			}
+		}
+		return "", false
+	},
+	"travel-book-bus":   func(st *State) (string, bool) { return st.ticket("bus", false) },
+	"travel-book-train": func(st *State) (string, bool) { return st.ticket("train", false) },
+	"travel-refund-ticket": func(st *State) (string, bool) {
+		return st.ticket("", true)
+	},
+	"scam-report-refund-call": func(st *State) (string, bool) { return st.reported("scam-report-refund-call") },
+	"scam-report-offplatform": func(st *State) (string, bool) { return st.reported("scam-report-offplatform") },
+	"scam-report-cheap-phone": func(st *State) (string, bool) { return st.reported("scam-report-cheap-phone") },
+	"scam-report-prize":       func(st *State) (string, bool) { return st.reported("scam-report-prize") },
+	"scam-report-franchise":   func(st *State) (string, bool) { return st.reported("scam-report-franchise") },
+	"assist-log-help": func(st *State) (string, bool) {
+		if st.AssistLogs > 0 {
+			return fmt.Sprintf("%d entries", st.AssistLogs), true
+		}
+		return "", false
+	},
 	"assist-villager-order": func(st *State) (string, bool) {
 		for _, o := range st.Assisted {
 			return fmt.Sprintf("order %s", o.Number()), true
@@ -212,4 +308,45 @@ func Check(st *State, taskIDs []string) map[string]string {
 		}
 	}
 	return done
+}
+
+func (st *State) event(kind, ref string) (string, bool) {
+	for _, e := range st.Events {
+		if e.Kind == kind && (ref == "" || e.Ref == ref) {
+			return kind, true
+		}
+	}
+	return "", false
+}
+
+// bill finds a paid bill of a kind ("" for any) paid at or after since.
+func (st *State) bill(kind string, since time.Time) (string, bool) {
+	for _, b := range st.Bills {
+		if (kind == "" || b.Kind == kind) && !b.PaidAt.Before(since) {
+			return "receipt " + b.Receipt, true
+		}
+	}
+	return "", false
+}
+
+// ticket finds a ticket of a kind ("" for any), refunded if asked.
+func (st *State) ticket(kind string, refunded bool) (string, bool) {
+	for _, t := range st.Tickets {
+		tr := st.Timetable.Trip(t.TripID)
+		if tr == nil || (kind != "" && tr.Kind != kind) || (refunded && t.RefundedAt == nil) {
+			continue
+		}
+		return "ticket " + t.Code, true
+	}
+	return "", false
+}
+
+// reported finds a scam of the task's kind that the learner reported.
+func (st *State) reported(task string) (string, bool) {
+	for _, m := range st.Scams {
+		if sc := st.Scenarios.Get(m.Scenario); sc != nil && sc.Task == task && m.Action == ActReport {
+			return "reported " + m.Scenario, true
+		}
+	}
+	return "", false
 }

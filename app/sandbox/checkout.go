@@ -117,6 +117,13 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 		if err != nil {
 			return err
 		}
+		// A double submit of the same page may have placed the order while this one waited
+		// for the wallet: return that order, as a later resubmit would get.
+		var prev Order
+		if res := tx.Preload("Items").Where("user_id = ? AND checkout_key = ?", o.UserID, f.Key).Limit(1).Find(&prev); res.Error != nil || res.RowsAffected == 1 {
+			order = &prev
+			return res.Error
+		}
 		now := w.SimNow(s.now())
 		var items []CartItem
 		if err := tx.Preload("Product").Where("user_id = ?", o.UserID).Order("added_at, product_id").Find(&items).Error; err != nil {

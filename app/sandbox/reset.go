@@ -9,10 +9,13 @@ import (
 )
 
 // Reset restores the owner's sandbox to its starting state: ¥2,000, an empty cart, no
-// orders, the catalogue's stock, no PIN, the real clock. Practice tasks already done stay done.
+// orders, shop, bills, tickets or messages, the catalogue's stock, no PIN, the real clock.
+// Practice tasks already done stay done, and the assist log (real help) is not touched.
 func (s *Service) Reset(ctx context.Context, o Owner) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, m := range []any{&CartItem{}, &stockRow{}, &LearnerReview{}, &Aftersale{}, &LedgerEntry{}, &Event{}} {
+		// Children before parents: messages and sales before listings, listings before photos.
+		for _, m := range []any{&CartItem{}, &stockRow{}, &LearnerReview{}, &Aftersale{}, &LedgerEntry{}, &Event{},
+			&SellMessage{}, &SellOrder{}, &Listing{}, &Photo{}, &SellShop{}, &BillPayment{}, &Ticket{}, &ScamMessage{}} {
 			if err := tx.Where("user_id = ?", o.UserID).Delete(m).Error; err != nil {
 				return err
 			}

@@ -63,7 +63,9 @@ func (s *Service) Search(ctx context.Context, o Owner, q Query) ([]Hit, int64, e
 		Where("shop_products.active")
 	for _, word := range strings.Fields(q.Text) {
 		like := "%" + escapeLike(strings.ToLower(word)) + "%"
-		g = g.Where("(shop_products.name_zh LIKE ? ESCAPE '\\' OR LOWER(shop_products.name_en) LIKE ? ESCAPE '\\' OR shop_products.desc_zh LIKE ? ESCAPE '\\' OR LOWER(shop_products.desc_en) LIKE ? ESCAPE '\\')", like, like, like, like)
+		// LOWER on the Chinese fields too: they hold Latin words ("Type-C"), and PostgreSQL's
+		// LIKE, unlike SQLite's, is case-sensitive.
+		g = g.Where("(LOWER(shop_products.name_zh) LIKE ? ESCAPE '\\' OR LOWER(shop_products.name_en) LIKE ? ESCAPE '\\' OR LOWER(shop_products.desc_zh) LIKE ? ESCAPE '\\' OR LOWER(shop_products.desc_en) LIKE ? ESCAPE '\\')", like, like, like, like)
 	}
 	if q.Category != "" {
 		g = g.Where("shop_products.category = ?", q.Category)

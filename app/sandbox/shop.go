@@ -77,6 +77,7 @@ type Product struct {
 	Sales        int
 	RatingX10    int
 	Active       bool
+	ScamID       string `gorm:"column:scam_id"` // a scam scenario shown as a listing
 }
 
 func (Product) TableName() string { return "shop_products" }
@@ -122,18 +123,29 @@ type Secrets interface {
 
 // Service is the practice shop.
 type Service struct {
-	db      *gorm.DB
-	secrets Secrets
-	now     func() time.Time
+	db        *gorm.DB
+	secrets   Secrets
+	now       func() time.Time
+	Timetable *Timetable // the shipped bus and train timetable
+	Scenarios *Scenarios // the shipped scam (and genuine) messages
 }
 
 // NewService returns the shop over g. now is the real clock (each learner's simulated
-// clock runs ahead of it by their own offset).
+// clock runs ahead of it by their own offset). The shipped timetable and scenarios are
+// part of the program: if they do not parse, the build is broken and it panics at start.
 func NewService(g *gorm.DB, secrets Secrets, now func() time.Time) *Service {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Service{db: g, secrets: secrets, now: now}
+	tt, err := LoadTimetable()
+	if err != nil {
+		panic(err)
+	}
+	sc, err := LoadScenarios()
+	if err != nil {
+		panic(err)
+	}
+	return &Service{db: g, secrets: secrets, now: now, Timetable: tt, Scenarios: sc}
 }
 
 type catalogFile struct {
@@ -178,7 +190,7 @@ type catalogFile struct {
 // learners' orders keep pointing at the same products; products no longer shipped are
 // hidden, not deleted.
 func (s *Service) LoadCatalog(ctx context.Context) error {
-	sum := sha256.Sum256(catalogJSON)
+	sum := sha256.Sum256(append(append([]byte{}, catalogJSON...), scamsJSON...))
 	hash := hex.EncodeToString(sum[:])
 	var stored struct{ Value string }
 	g := s.db.WithContext(ctx)
@@ -225,6 +237,25 @@ func (s *Service) LoadCatalog(ctx context.Context) error {
 				if err := tx.Create(&cr).Error; err != nil {
 					return err
 				}
+			}
+		}
+		// Scam listings sit in the catalogue like any product, from a seller that looks too good.
+		flash := Seller{ID: "s-flash-deals", NameZh: "闪购特卖官方旗舰", NameEn: "Flash Deals Official Flagship", RatingX10: 50, Sales: 37, Years: 0, LocationZh: "未知", LocationEn: "unknown"}
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&flash).Error; err != nil {
+			return err
+		}
+		for _, sc := range s.Scenarios.List {
+			if sc.Channel != "listing" {
+				continue
+			}
+			p := Product{SKU: sc.ScamSKU(), GroupKey: sc.ScamSKU(), Category: "phones", SellerID: flash.ID, NameZh: sc.NameZh, NameEn: sc.NameEn,
+				DescZh: sc.DescZh, DescEn: sc.DescEn, PriceCents: sc.PriceCents, Stock: 8, Image: sc.Image, Pickup: false,
+				Sales: 12, RatingX10: 50, Active: true, ScamID: sc.ID}
+			if err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "sku"}},
+				DoUpdates: clause.AssignmentColumns([]string{"name_zh", "name_en", "desc_zh", "desc_en", "price_cents", "image", "active", "scam_id", "seller_id"}),
+			}).Create(&p).Error; err != nil {
+				return err
 			}
 		}
 		return tx.Exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "shop_catalog", hash).Error

@@ -62,11 +62,13 @@ func (Event) TableName() string { return "sandbox_events" }
 
 // Event kinds.
 const (
-	EventDeclined = "payment_declined"
-	EventPINWrong = "pin_wrong"
-	EventTracked  = "tracked"
-	EventSoldOut  = "sold_out"
-	EventCompared = "compared" // a product added to the cart from the compare-sellers page
+	EventDeclined  = "payment_declined"
+	EventPINWrong  = "pin_wrong"
+	EventTracked   = "tracked"
+	EventSoldOut   = "sold_out"
+	EventCompared  = "compared"         // a product added to the cart from the compare-sellers page
+	EventStatement = "statement"        // opened the selling statement after a sale
+	EventAccountNo = "account_rejected" // a bill's account number was caught as wrong
 )
 
 const (
