@@ -4,12 +4,16 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -214,6 +218,35 @@ func (c *Client) PostRaw(path string, form url.Values) *Resp {
 		c.tb.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.Do(req)
+}
+
+// PostFile submits a multipart form with one file, with this client's CSRF token.
+func (c *Client) PostFile(path string, form url.Values, field, filename, contentType string, data []byte) *Resp {
+	c.tb.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	if form.Get("_csrf") == "" {
+		w.WriteField("_csrf", c.CSRF())
+	}
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	if field != "" {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
+		h.Set("Content-Type", contentType)
+		part, _ := w.CreatePart(h)
+		part.Write(data)
+	}
+	w.Close()
+	req, err := http.NewRequest(http.MethodPost, c.env.URL+path, &body)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
 	return c.Do(req)
 }
 

@@ -204,59 +204,66 @@ func (s *Service) LoadCatalog(ctx context.Context) error {
 	if err := json.Unmarshal(catalogJSON, &cf); err != nil {
 		return fmt.Errorf("shop catalogue: %w", err)
 	}
+	// One statement per table where possible: this runs on the first start of every new
+	// database, and start-up has a budget.
+	sellers := make([]Seller, 0, len(cf.Sellers)+1)
+	for _, x := range cf.Sellers {
+		sellers = append(sellers, Seller{ID: x.ID, NameZh: x.NameZh, NameEn: x.NameEn, RatingX10: int(math.Round(x.Rating * 10)), Sales: x.Sales, Years: x.Years, LocationZh: x.LocationZh, LocationEn: x.LocationEn})
+	}
+	// Scam listings sit in the catalogue like any product, from a seller that looks too good.
+	flash := Seller{ID: "s-flash-deals", NameZh: "闪购特卖官方旗舰", NameEn: "Flash Deals Official Flagship", RatingX10: 50, Sales: 37, Years: 0, LocationZh: "未知", LocationEn: "unknown"}
+	sellers = append(sellers, flash)
+	products := make([]Product, 0, len(cf.Products)+2)
+	for _, x := range cf.Products {
+		products = append(products, Product{SKU: x.SKU, GroupKey: x.Group, Category: x.Category, SellerID: x.Seller, NameZh: x.NameZh, NameEn: x.NameEn,
+			DescZh: x.DescZh, DescEn: x.DescEn, PriceCents: x.PriceCents, Stock: x.Stock, Image: x.Image, Pickup: x.Pickup,
+			HomeFeeCents: x.HomeFeeCents, Sales: x.Sales, RatingX10: int(math.Round(x.Rating * 10)), Active: true})
+	}
+	for _, sc := range s.Scenarios.List {
+		if sc.Channel == "listing" {
+			products = append(products, Product{SKU: sc.ScamSKU(), GroupKey: sc.ScamSKU(), Category: "phones", SellerID: flash.ID, NameZh: sc.NameZh, NameEn: sc.NameEn,
+				DescZh: sc.DescZh, DescEn: sc.DescEn, PriceCents: sc.PriceCents, Stock: 8, Image: sc.Image, Pickup: false,
+				Sales: 12, RatingX10: 50, Active: true, ScamID: sc.ID})
+		}
+	}
 	return g.Transaction(func(tx *gorm.DB) error {
-		for _, x := range cf.Sellers {
-			sel := Seller{ID: x.ID, NameZh: x.NameZh, NameEn: x.NameEn, RatingX10: int(math.Round(x.Rating * 10)), Sales: x.Sales, Years: x.Years, LocationZh: x.LocationZh, LocationEn: x.LocationEn}
-			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&sel).Error; err != nil {
-				return err
-			}
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(sellers, 100).Error; err != nil {
+			return err
 		}
 		if err := tx.Model(&Product{}).Where("1 = 1").Update("active", false).Error; err != nil {
 			return err
 		}
-		for _, x := range cf.Products {
-			p := Product{SKU: x.SKU, GroupKey: x.Group, Category: x.Category, SellerID: x.Seller, NameZh: x.NameZh, NameEn: x.NameEn,
-				DescZh: x.DescZh, DescEn: x.DescEn, PriceCents: x.PriceCents, Stock: x.Stock, Image: x.Image, Pickup: x.Pickup,
-				HomeFeeCents: x.HomeFeeCents, Sales: x.Sales, RatingX10: int(math.Round(x.Rating * 10)), Active: true}
-			if err := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "sku"}},
-				DoUpdates: clause.AssignmentColumns([]string{"group_key", "category", "seller_id", "name_zh", "name_en", "desc_zh", "desc_en", "price_cents", "stock", "image", "pickup", "home_fee_cents", "sales", "rating_x10", "active"}),
-			}).Create(&p).Error; err != nil {
-				return err
-			}
-			if p.ID == 0 {
-				if err := tx.Where("sku = ?", p.SKU).Select("id").Take(&p).Error; err != nil {
-					return err
-				}
-			}
-			if err := tx.Where("product_id = ?", p.ID).Delete(&CatalogReview{}).Error; err != nil {
-				return err
-			}
-			for _, r := range x.Reviews {
-				cr := CatalogReview{ProductID: p.ID, AuthorZh: r.AuthorZh, AuthorEn: r.AuthorEn, Stars: r.Stars, TextZh: r.TextZh, TextEn: r.TextEn}
-				if err := tx.Create(&cr).Error; err != nil {
-					return err
-				}
-			}
-		}
-		// Scam listings sit in the catalogue like any product, from a seller that looks too good.
-		flash := Seller{ID: "s-flash-deals", NameZh: "闪购特卖官方旗舰", NameEn: "Flash Deals Official Flagship", RatingX10: 50, Sales: 37, Years: 0, LocationZh: "未知", LocationEn: "unknown"}
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&flash).Error; err != nil {
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "sku"}},
+			DoUpdates: clause.AssignmentColumns([]string{"group_key", "category", "seller_id", "name_zh", "name_en", "desc_zh", "desc_en",
+				"price_cents", "stock", "image", "pickup", "home_fee_cents", "sales", "rating_x10", "active", "scam_id"}),
+		}).CreateInBatches(products, 50).Error
+		if err != nil {
 			return err
 		}
-		for _, sc := range s.Scenarios.List {
-			if sc.Channel != "listing" {
-				continue
+		// Product ids are stable across reloads (upserts by SKU); read them back by SKU.
+		var ids []struct {
+			ID  uint
+			SKU string `gorm:"column:sku"`
+		}
+		if err := tx.Model(&Product{}).Select("id, sku").Find(&ids).Error; err != nil {
+			return err
+		}
+		bySKU := make(map[string]uint, len(ids))
+		for _, x := range ids {
+			bySKU[x.SKU] = x.ID
+		}
+		if err := tx.Where("1 = 1").Delete(&CatalogReview{}).Error; err != nil {
+			return err
+		}
+		var reviews []CatalogReview
+		for _, x := range cf.Products {
+			for _, r := range x.Reviews {
+				reviews = append(reviews, CatalogReview{ProductID: bySKU[x.SKU], AuthorZh: r.AuthorZh, AuthorEn: r.AuthorEn, Stars: r.Stars, TextZh: r.TextZh, TextEn: r.TextEn})
 			}
-			p := Product{SKU: sc.ScamSKU(), GroupKey: sc.ScamSKU(), Category: "phones", SellerID: flash.ID, NameZh: sc.NameZh, NameEn: sc.NameEn,
-				DescZh: sc.DescZh, DescEn: sc.DescEn, PriceCents: sc.PriceCents, Stock: 8, Image: sc.Image, Pickup: false,
-				Sales: 12, RatingX10: 50, Active: true, ScamID: sc.ID}
-			if err := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "sku"}},
-				DoUpdates: clause.AssignmentColumns([]string{"name_zh", "name_en", "desc_zh", "desc_en", "price_cents", "image", "active", "scam_id", "seller_id"}),
-			}).Create(&p).Error; err != nil {
-				return err
-			}
+		}
+		if err := tx.CreateInBatches(reviews, 100).Error; err != nil {
+			return err
 		}
 		return tx.Exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "shop_catalog", hash).Error
 	})
