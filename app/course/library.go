@@ -40,7 +40,10 @@ func (lib *Library) Catalog() *Catalog {
 	defer lib.mu.Unlock()
 	if st := latest(lib.fsys); st.After(lib.stamp) {
 		if cat, findings, err := Load(lib.fsys, lib.known); err == nil {
-			lib.cat, lib.findings = cat, findings
+			lib.findings = findings
+			if len(findings) == 0 {
+				lib.cat = cat
+			}
 		}
 		lib.stamp = st
 	}

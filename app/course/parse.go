@@ -107,7 +107,7 @@ func Load(fsys fs.FS, knownTask func(string) bool) (*Catalog, []Finding, error) 
 		}
 	}
 	slices.SortStableFunc(cat.Courses, func(a, b *Course) int { return a.Order - b.Order })
-	ld.checkOrders(cat)
+	ld.checkOrders(cat, files)
 	// Render once links can be resolved against the whole catalogue.
 	for _, c := range cat.Courses {
 		for _, lang := range Langs {
@@ -161,18 +161,38 @@ func (ld *loader) parseFile(course, base string) (*file, error) {
 	}
 	if !bytes.HasPrefix(src, []byte("---\n")) && !bytes.HasPrefix(src, []byte("---\r\n")) {
 		ld.add(name, 1, "missing front matter: the file must start with a --- line")
+		ld.broken[name] = true
 		return nil, nil
 	}
 	pc := parser.NewContext()
-	f.doc = ld.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	if f.doc, err = ld.parse(src, pc); err != nil {
+		ld.add(name, 0, "cannot read the Markdown (%v): a {…} after a heading takes #id, .class or name=\"text\"", err)
+		ld.broken[name] = true
+		return nil, nil
+	}
 	m, err := meta.TryGet(pc)
 	if err != nil {
-		ld.add(name, yamlLine(err), "bad front matter: %v (put a text containing \": \" in quotes)", err)
+		// yaml.v2 may place an error at the end of input one line past the file's last line.
+		line := min(yamlLine(err), bytes.Count(src, []byte("\n"))+1)
+		ld.add(name, line, "bad front matter: %v (put a text containing \": \" in quotes)", err)
 		ld.broken[name] = true
 		return nil, nil
 	}
 	f.meta = m
 	return f, nil
+}
+
+// parse runs goldmark, turning a panic into an error: its heading parser panics on an id
+// that is not a text, such as {id=1}.
+func (ld *loader) parse(src []byte, pc parser.Context) (doc ast.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ld.md = newMarkdown() // do not reuse a parser stopped half-way
+			doc, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	doc = ld.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	return doc, nil
 }
 
 var yamlLineRe = regexp.MustCompile(`line (\d+)`)
@@ -183,7 +203,7 @@ func yamlLine(err error) int {
 		fmt.Sscan(m[1], &n)
 		return n + 1 // the --- line comes first
 	}
-	return 1
+	return 2 // yaml.v2 leaves the line out when it is the first line of the YAML
 }
 
 // metaLine finds the line of a front-matter key, for findings.
@@ -312,7 +332,9 @@ func (ld *loader) buildCourse(slug string, files map[string]*file) *Course {
 	srcName := path.Join(slug, "course."+Langs[0]+".md")
 	src := files[srcName]
 	if src == nil {
-		ld.add(srcName, 0, "course %q has no %s", slug, path.Base(srcName))
+		if !ld.broken[srcName] { // a broken file has its own finding
+			ld.add(srcName, 0, "course %q has no %s", slug, path.Base(srcName))
+		}
 		return nil
 	}
 	c := &Course{Slug: slug, Text: map[string]*CourseText{}, bySlug: map[string]*Lesson{}}
@@ -348,7 +370,7 @@ func (ld *loader) buildCourse(slug string, files map[string]*file) *Course {
 			continue
 		}
 		if f.lang != Langs[0] {
-			if files[path.Join(slug, f.slug+"."+Langs[0]+".md")] == nil {
+			if source := path.Join(slug, f.slug+"."+Langs[0]+".md"); files[source] == nil && !ld.broken[source] {
 				ld.add(f.name, 0, "translation without a source: there is no %s.%s.md", f.slug, Langs[0])
 			}
 			continue
@@ -400,12 +422,12 @@ func (ld *loader) passRule(f *file, fl *fields) int {
 }
 
 // checkOrders finds duplicate orders and prerequisites that do not exist or come later.
-func (ld *loader) checkOrders(cat *Catalog) {
+func (ld *loader) checkOrders(cat *Catalog, files map[string]*file) {
 	seen := map[int]string{}
 	for _, c := range cat.Courses {
 		name := path.Join(c.Slug, "course."+Langs[0]+".md")
 		if prev, dup := seen[c.Order]; dup {
-			ld.add(name, metaLine(nil, "order"), "course order %d is also used by %s", c.Order, prev)
+			ld.add(name, metaLine(files[name].src, "order"), "course order %d is also used by %s", c.Order, prev)
 		}
 		seen[c.Order] = c.Slug
 		lessonOrder := map[int]string{}
@@ -450,8 +472,10 @@ func (ld *loader) renderLesson(f *file, l *Lesson, cat *Catalog) {
 	} else {
 		t.Title, t.Summary = metaString(f.meta, "title"), metaString(f.meta, "summary")
 	}
+	// Resolve links and images before the quiz is cut out, so the quiz's are checked too.
+	images := ld.resolve(f, cat)
 	t.Quiz = ld.extractQuiz(f, l)
-	body, images := ld.render(f, cat)
+	body := ld.renderDoc(f) // without the quiz
 	t.Body = body
 	var quizHTML strings.Builder
 	for _, q := range t.Quiz.Questions {
@@ -627,10 +651,18 @@ func (ld *loader) block(f *file, n ast.Node) template.HTML {
 	return template.HTML(b.String())
 }
 
-// render resolves links and images, then renders the document (already without its quiz).
-// It returns the HTML and the total size of the images it shows.
+// render resolves links and images, then renders the document. It returns the HTML and the
+// total size of the images it shows.
 func (ld *loader) render(f *file, cat *Catalog) (template.HTML, int) {
+	images := ld.resolve(f, cat)
+	return ld.renderDoc(f), images
+}
+
+// resolve rewrites the document's links and images to their URLs, reports broken ones, and
+// returns the total size of the images.
+func (ld *loader) resolve(f *file, cat *Catalog) int {
 	images := 0
+	var unsafe []*ast.AutoLink
 	ast.Walk(f.doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -642,14 +674,33 @@ func (ld *loader) render(f *file, cat *Catalog) (template.HTML, int) {
 			dest, size := ld.resolveImage(f, n)
 			n.Destination = []byte(dest)
 			images += size
+		case *ast.AutoLink:
+			// <scheme:…> autolinks follow the same rule as other links.
+			dest := string(n.URL(f.src))
+			scheme, _, _ := strings.Cut(dest, ":")
+			if n.AutoLinkType == ast.AutoLinkURL && !allowedScheme(strings.ToLower(scheme)) {
+				ld.add(f.name, lineOf(f.src, n), "link %q uses a scheme that is not allowed", dest)
+				unsafe = append(unsafe, n)
+			}
 		}
 		return ast.WalkContinue, nil
 	})
+	for _, n := range unsafe {
+		n.Parent().ReplaceChild(n.Parent(), n, ast.NewString(n.Label(f.src)))
+	}
+	return images
+}
+
+func allowedScheme(scheme string) bool {
+	return scheme == "http" || scheme == "https" || scheme == "mailto" || scheme == "tel"
+}
+
+func (ld *loader) renderDoc(f *file) template.HTML {
 	var b bytes.Buffer
 	if err := ld.md.Renderer().Render(&b, f.src, f.doc); err != nil {
 		ld.add(f.name, 0, "render: %v", err)
 	}
-	return template.HTML(b.String()), images
+	return template.HTML(b.String())
 }
 
 // resolveLink turns "other-lesson.md" or "../course/lesson.md" into the lesson's URL and
@@ -662,7 +713,7 @@ func (ld *loader) resolveLink(f *file, n *ast.Link, cat *Catalog) string {
 		return "#"
 	}
 	if u.Scheme != "" || strings.HasPrefix(dest, "#") {
-		if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "" && u.Scheme != "mailto" && u.Scheme != "tel" {
+		if u.Scheme != "" && !allowedScheme(u.Scheme) {
 			ld.add(f.name, lineOf(f.src, n), "link %q uses a scheme that is not allowed", dest)
 			return "#"
 		}

@@ -1,0 +1,57 @@
+package course_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"cunlu/app/course"
+	"cunlu/app/sandbox"
+)
+
+// The shipped courses: clean under the same lint as `cunlu courses lint`, and big enough.
+func TestRealCourses(t *testing.T) {
+	cat, findings, err := course.Load(os.DirFS("../../courses"), sandbox.KnownTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		t.Error(f)
+	}
+	if n := len(cat.Courses); n < 6 {
+		t.Errorf("%d courses, want at least 6", n)
+	}
+	if n := cat.LessonCount(); n < 36 {
+		t.Errorf("%d lessons, want at least 36", n)
+	}
+	withTask := 0
+	shopping := map[string]bool{} // buy-* and pay-* task ids used in the buying and paying courses
+	for _, c := range cat.Courses {
+		for _, l := range c.Lessons {
+			for _, lang := range course.Langs {
+				if lt := l.Text[lang]; lt == nil {
+					t.Errorf("%s: no %s text", l.Key(), lang)
+				} else if n := len(lt.Quiz.Questions); n < 3 || n > 6 {
+					t.Errorf("%s (%s): %d questions, want 3 to 6", l.Key(), lang, n)
+				}
+			}
+			if len(l.Tasks) > 0 {
+				withTask++
+			}
+			if c.Slug == "buying-online" || c.Slug == "paying-safely" {
+				for _, id := range l.Tasks {
+					if strings.HasPrefix(id, "buy-") || strings.HasPrefix(id, "pay-") {
+						shopping[id] = true
+					}
+				}
+			}
+		}
+	}
+	if total := cat.LessonCount(); withTask*3 < total*2 {
+		t.Errorf("%d of %d lessons have a practice task, want at least two thirds", withTask, total)
+	}
+	if len(shopping) < 12 {
+		t.Errorf("buying-online and paying-safely use %d distinct buy-/pay- tasks, want at least 12: %v", len(shopping), shopping)
+	}
+	t.Logf("%d courses, %d lessons, %d with a task, %d buy/pay tasks", len(cat.Courses), cat.LessonCount(), withTask, len(shopping))
+}
