@@ -18,6 +18,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0002_progress", Migrate: migrate0002},
 		{ID: "0003_shop", Migrate: migrate0003},
 		{ID: "0004_services", Migrate: migrate0004},
+		{ID: "0005_reports", Migrate: migrate0005},
 	}
 }
 
@@ -274,13 +275,12 @@ type v3Stock struct {
 func (v3Stock) TableName() string { return "sandbox_stock" }
 
 type v3CartItem struct {
-	UserID      uint       `gorm:"primaryKey;autoIncrement:false"`
-	User        *v1User    `gorm:"constraint:OnDelete:CASCADE"`
-	ProductID   uint       `gorm:"primaryKey;autoIncrement:false"`
-	Product     *v3Product `gorm:"constraint:OnDelete:CASCADE"`
-	Qty         int        `gorm:"not null"`
-	FromCompare bool       `gorm:"not null;default:false"`
-	AddedAt     time.Time  `gorm:"not null"`
+	UserID    uint       `gorm:"primaryKey;autoIncrement:false"`
+	User      *v1User    `gorm:"constraint:OnDelete:CASCADE"`
+	ProductID uint       `gorm:"primaryKey;autoIncrement:false"`
+	Product   *v3Product `gorm:"constraint:OnDelete:CASCADE"`
+	Qty       int        `gorm:"not null"`
+	AddedAt   time.Time  `gorm:"not null"`
 }
 
 func (v3CartItem) TableName() string { return "sandbox_cart_items" }
@@ -547,4 +547,95 @@ func migrate0004(tx *gorm.DB) error {
 	}
 	// Scam listings (a ¥299 "flagship phone") live in the catalogue, marked with their scenario.
 	return tx.Migrator().AddColumn(&v4ProductScam{}, "ScamID")
+}
+
+// Roll-ups the coordinators' reports read, kept exact by the writes that change them (in
+// the same transaction), so a county dashboard never scans a million answers.
+
+type v5LearnerStats struct {
+	UserID          uint      `gorm:"primaryKey;autoIncrement:false"`
+	User            *v1User   `gorm:"constraint:OnDelete:CASCADE"`
+	LessonsPassed   int       `gorm:"not null;default:0"`
+	LessonsMastered int       `gorm:"not null;default:0"`
+	TasksDone       int       `gorm:"not null;default:0"`
+	Certificates    int       `gorm:"not null;default:0"`
+	Attempts        int       `gorm:"not null;default:0"`
+	Stuck           int       `gorm:"not null;default:0"` // lessons with 3+ attempts and no pass
+	UpdatedAt       time.Time `gorm:"not null"`
+}
+
+func (v5LearnerStats) TableName() string { return "learner_stats" }
+
+type v5CourseStats struct {
+	UserID   uint    `gorm:"primaryKey;autoIncrement:false"`
+	User     *v1User `gorm:"constraint:OnDelete:CASCADE"`
+	Course   string  `gorm:"primaryKey;size:64"`
+	Mastered int     `gorm:"not null"`
+	Total    int     `gorm:"not null"`
+}
+
+func (v5CourseStats) TableName() string { return "learner_course_stats" }
+
+type v5QuestionStats struct {
+	CentreID uint   `gorm:"primaryKey;autoIncrement:false"`
+	Course   string `gorm:"primaryKey;size:64"`
+	Lesson   string `gorm:"primaryKey;size:64"`
+	Question string `gorm:"primaryKey;size:8"`
+	Answers  int    `gorm:"not null"`
+	Wrong    int    `gorm:"not null"`
+	OptA     int    `gorm:"column:opt_a;not null"`
+	OptB     int    `gorm:"column:opt_b;not null"`
+	OptC     int    `gorm:"column:opt_c;not null"`
+	OptD     int    `gorm:"column:opt_d;not null"`
+	OptE     int    `gorm:"column:opt_e;not null"`
+}
+
+func (v5QuestionStats) TableName() string { return "question_stats" }
+
+type v5ScoreStats struct {
+	CentreID uint `gorm:"primaryKey;autoIncrement:false"`
+	Bucket   int  `gorm:"primaryKey;autoIncrement:false"` // score in tenths: 0 … 10
+	Attempts int  `gorm:"not null"`
+}
+
+func (v5ScoreStats) TableName() string { return "score_stats" }
+
+type v5Activity struct {
+	UserID uint    `gorm:"primaryKey;autoIncrement:false"`
+	User   *v1User `gorm:"constraint:OnDelete:CASCADE"`
+	Day    string  `gorm:"primaryKey;size:10;index"` // YYYY-MM-DD
+}
+
+func (v5Activity) TableName() string { return "user_activity" }
+
+type v5Assignment struct {
+	ID          uint      `gorm:"primaryKey"`
+	Course      string    `gorm:"size:64;not null"`
+	RegionID    *uint     `gorm:"index"`
+	Region      *v1Region `gorm:"constraint:OnDelete:CASCADE"`
+	CentreID    *uint     `gorm:"index"`
+	Centre      *v1Centre `gorm:"constraint:OnDelete:CASCADE"`
+	PartnerID   *uint     `gorm:"index"`
+	Partner     *v1User   `gorm:"foreignKey:PartnerID;constraint:OnDelete:CASCADE"`
+	Due         string    `gorm:"size:10;not null"` // YYYY-MM-DD
+	CreatedByID uint      `gorm:"not null"`
+	CreatedBy   *v1User   `gorm:"foreignKey:CreatedByID;constraint:OnDelete:CASCADE"`
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+func (v5Assignment) TableName() string { return "assignments" }
+
+type v5UserLastSeen struct {
+	ID         uint       `gorm:"primaryKey"`
+	LastSeenAt *time.Time `gorm:"index"`
+}
+
+func (v5UserLastSeen) TableName() string { return "users" }
+
+func migrate0005(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&v5LearnerStats{}, &v5CourseStats{}, &v5QuestionStats{}, &v5ScoreStats{}, &v5Activity{}, &v5Assignment{}); err != nil {
+		return err
+	}
+	// "Inactive for 7 days" reads users by last sign-in.
+	return tx.Migrator().CreateIndex(&v5UserLastSeen{}, "LastSeenAt")
 }

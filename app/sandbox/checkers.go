@@ -276,8 +276,8 @@ func anyItem(o *Order, ok func(*OrderItem) bool) bool {
 	return false
 }
 
-// comparedAt reports whether the product was added to the cart from the compare page for
-// this order (recorded on the order's items by checkout).
+// comparedAt reports whether the product was added to the cart from the compare page
+// before this order was placed (AddToCart records an EventCompared).
 func (st *State) comparedAt(o *Order, productID uint) bool {
 	for _, e := range st.Events {
 		if e.Kind == EventCompared && e.Ref == fmt.Sprint(productID) && !e.At.After(o.PlacedAt) {

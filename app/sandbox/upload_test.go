@@ -51,15 +51,15 @@ func TestPreparePhotoRefusesWhatIsNotASafeImage(t *testing.T) {
 		data []byte
 		key  string
 	}{
-		"HTML renamed .jpg":     {[]byte("<!doctype html><html><script>alert(1)</script></html>"), "sell.error.photo_not_image"},
-		"plain text":            {[]byte("these are my kiwis, trust me"), "sell.error.photo_not_image"},
-		"a PDF":                 {[]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"), "sell.error.photo_not_image"},
-		"empty file":            {nil, "sell.error.photo_missing"},
-		"JPEG header, garbage":  {append(append([]byte{}, jpegHeader[:20]...), bytes.Repeat([]byte{0x42}, 500)...), "sell.error.photo_not_image"},
-		"over 10 MB":            {append(append([]byte{}, jpegHeader...), make([]byte, MaxPhotoBytes)...), "sell.error.photo_too_big"},
-		"decompression bomb":    {pngClaiming(t, 60000, 60000), "sell.error.photo_too_many_pixels"},
-		"too long a side":       {pngClaiming(t, 20000, 10), "sell.error.photo_too_many_pixels"},
-		"SVG with script":       {[]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), "sell.error.photo_not_image"},
+		"HTML renamed .jpg":    {[]byte("<!doctype html><html><script>alert(1)</script></html>"), "sell.error.photo_not_image"},
+		"plain text":           {[]byte("these are my kiwis, trust me"), "sell.error.photo_not_image"},
+		"a PDF":                {[]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"), "sell.error.photo_not_image"},
+		"empty file":           {nil, "sell.error.photo_missing"},
+		"JPEG header, garbage": {append(append([]byte{}, jpegHeader[:20]...), bytes.Repeat([]byte{0x42}, 500)...), "sell.error.photo_not_image"},
+		"over 10 MB":           {append(append([]byte{}, jpegHeader...), make([]byte, MaxPhotoBytes)...), "sell.error.photo_too_big"},
+		"decompression bomb":   {pngClaiming(t, 60000, 60000), "sell.error.photo_too_many_pixels"},
+		"too long a side":      {pngClaiming(t, 20000, 10), "sell.error.photo_too_many_pixels"},
+		"SVG with script":      {[]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), "sell.error.photo_not_image"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

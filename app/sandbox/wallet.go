@@ -174,15 +174,20 @@ func (s *Service) checkPIN(ctx context.Context, w *Wallet, pin string) error {
 		}
 		return nil
 	}
-	failures := w.PINFailures + 1
-	updates := map[string]any{"pin_failures": failures}
-	if failures >= pinMaxFailures {
-		until := now.Add(pinLockFor)
-		updates["pin_locked_until"], updates["pin_failures"] = until, 0
-	}
+	// Count the failure atomically: two wrong PINs sent at once must both count.
+	var failures int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&Wallet{}).Where("user_id = ?", w.UserID).Updates(updates).Error; err != nil {
+		if err := tx.Model(&Wallet{}).Where("user_id = ?", w.UserID).Update("pin_failures", gorm.Expr("pin_failures + 1")).Error; err != nil {
 			return err
+		}
+		if err := tx.Model(&Wallet{}).Where("user_id = ?", w.UserID).Select("pin_failures").Scan(&failures).Error; err != nil {
+			return err
+		}
+		if failures >= pinMaxFailures {
+			if err := tx.Model(&Wallet{}).Where("user_id = ?", w.UserID).
+				Updates(map[string]any{"pin_failures": 0, "pin_locked_until": now.Add(pinLockFor)}).Error; err != nil {
+				return err
+			}
 		}
 		return tx.Create(&Event{UserID: w.UserID, Kind: EventPINWrong, At: w.SimNow(now)}).Error
 	})

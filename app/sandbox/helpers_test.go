@@ -1,0 +1,292 @@
+package sandbox_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"cunlu/app/account"
+	"cunlu/app/errs"
+	"cunlu/app/sandbox"
+)
+
+// testPIN is the payment PIN every fixture learner sets.
+const testPIN = "739154"
+
+// fastSecrets stands in for the argon2id KDF so that the many checkouts of these tests cost
+// no slow hashes. TestCheckoutPINWithRealKDF runs the PIN rules on the real one.
+type fastSecrets struct{}
+
+func (fastSecrets) HashSecret(secret string) (string, error) {
+	sum := sha256.Sum256([]byte("sandbox-test:" + secret))
+	return "sha256$" + hex.EncodeToString(sum[:]), nil
+}
+
+func (f fastSecrets) VerifySecret(hash, secret string) bool {
+	want, _ := f.HashSecret(secret)
+	return hash != "" && hash == want
+}
+
+// clock is a fake real-time clock that moves only when a test says so.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// world is a migrated database with the catalogue loaded, two village centres and a shop
+// service on a fake clock. Learners are created on demand.
+type world struct {
+	ctx        context.Context
+	g          *gorm.DB
+	clock      *clock
+	svc        *sandbox.Service
+	centre     *account.Centre // where learners belong
+	other      *account.Centre // another centre, for pickup elsewhere
+	users, key atomic.Int64
+}
+
+func newWorld(t *testing.T, g *gorm.DB) *world {
+	t.Helper()
+	return newWorldWith(t, g, fastSecrets{})
+}
+
+func newWorldWith(t *testing.T, g *gorm.DB, secrets sandbox.Secrets) *world {
+	t.Helper()
+	w := &world{ctx: context.Background(), g: g, clock: &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}}
+	w.svc = sandbox.NewService(g, secrets, w.clock.Now)
+	must(t, w.svc.LoadCatalog(w.ctx))
+	w.centre = w.addCentre(t, "Alder", "/1/")
+	w.other = w.addCentre(t, "Birch", "/2/")
+	return w
+}
+
+func (w *world) addCentre(t *testing.T, name, path string) *account.Centre {
+	t.Helper()
+	now := w.clock.Now()
+	r := account.Region{Level: account.LevelVillage, Name: name, Path: path, CreatedAt: now, UpdatedAt: now}
+	must(t, w.g.Create(&r).Error)
+	c := account.Centre{RegionID: r.ID, Name: name + " centre", CreatedAt: now, UpdatedAt: now}
+	must(t, w.g.Create(&c).Error)
+	return &c
+}
+
+// learner inserts an active account of role at the world's centre and returns its sandbox
+// owner.
+func (w *world) learner(t *testing.T, role account.Role) sandbox.Owner {
+	t.Helper()
+	n := w.users.Add(1)
+	now := w.clock.Now()
+	u := account.User{Login: fmt.Sprintf("learner-%d", n), Name: fmt.Sprintf("Learner %d", n), Role: role,
+		CentreID: &w.centre.ID, Active: true, CreatedAt: now, UpdatedAt: now}
+	must(t, w.g.Create(&u).Error)
+	return sandbox.Owner{UserID: u.ID, CentreID: w.centre.ID}
+}
+
+// villager is a learner with a payment PIN set.
+func (w *world) villager(t *testing.T) sandbox.Owner {
+	t.Helper()
+	o := w.learner(t, account.RoleVillager)
+	w.setPIN(t, o)
+	return o
+}
+
+func (w *world) setPIN(t *testing.T, o sandbox.Owner) {
+	t.Helper()
+	must(t, w.svc.SetPIN(w.ctx, o, "", testPIN, account.CheckPIN))
+}
+
+// product finds an active catalogue product by part of its Chinese name and its price.
+func (w *world) product(t *testing.T, nameZh string, cents int64) *sandbox.Product {
+	t.Helper()
+	var p sandbox.Product
+	err := w.g.Preload("Seller").Where("name_zh LIKE ? AND price_cents = ? AND active", "%"+nameZh+"%", cents).Take(&p).Error
+	if err != nil {
+		t.Fatalf("find product %s at %d cents: %v", nameZh, cents, err)
+	}
+	return &p
+}
+
+func (w *world) add(t *testing.T, o sandbox.Owner, p *sandbox.Product, qty int) {
+	t.Helper()
+	if err := w.svc.AddToCart(w.ctx, o, p.ID, qty, false); err != nil {
+		t.Fatalf("add %d × %s: %v", qty, p.SKU, err)
+	}
+}
+
+// newKey returns a fresh checkout idempotency key.
+func (w *world) newKey() string { return fmt.Sprintf("test-checkout-%010d", w.key.Add(1)) }
+
+// form returns a checkout form for the given delivery and payment with a fresh key (and
+// the PIN and an address where they are needed).
+func (w *world) form(delivery, payment string) sandbox.CheckoutForm {
+	f := sandbox.CheckoutForm{Key: w.newKey(), Delivery: delivery, Payment: payment}
+	if payment == sandbox.PaymentWallet {
+		f.PIN = testPIN
+	}
+	if delivery == sandbox.DeliveryHome {
+		f.Address = "北川村三组 12 号"
+	}
+	return f
+}
+
+// centres is the Centres list Checkout needs.
+func (w *world) centres(ctx context.Context) (map[uint]bool, error) {
+	var ids []uint
+	if err := w.g.WithContext(ctx).Model(&account.Centre{}).Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	ok := map[uint]bool{}
+	for _, id := range ids {
+		ok[id] = true
+	}
+	return ok, nil
+}
+
+func (w *world) checkout(o sandbox.Owner, f sandbox.CheckoutForm) (*sandbox.Order, error) {
+	return w.svc.Checkout(w.ctx, o, f, w.centres)
+}
+
+// buy puts qty of each product in the cart and checks out with f.
+func (w *world) buy(t *testing.T, o sandbox.Owner, f sandbox.CheckoutForm, products ...*sandbox.Product) *sandbox.Order {
+	t.Helper()
+	for _, p := range products {
+		w.add(t, o, p, 1)
+	}
+	ord, err := w.checkout(o, f)
+	if err != nil {
+		t.Fatalf("checkout: %v", err)
+	}
+	return ord
+}
+
+// arrive fast-forwards an order to its arrival and returns it as stored.
+func (w *world) arrive(t *testing.T, o sandbox.Owner, orderID uint) *sandbox.Order {
+	t.Helper()
+	for range 3 {
+		must(t, w.svc.FastForward(w.ctx, o, orderID))
+	}
+	ord, now, err := w.svc.Order(w.ctx, o, orderID)
+	must(t, err)
+	if st := ord.StageAt(now); st != sandbox.StageArrived {
+		t.Fatalf("after three fast-forwards the stage is %d, want arrived", st)
+	}
+	return ord
+}
+
+func (w *world) wallet(t *testing.T, o sandbox.Owner) *sandbox.Wallet {
+	t.Helper()
+	wl, err := w.svc.Wallet(w.ctx, o)
+	must(t, err)
+	return wl
+}
+
+func (w *world) balance(t *testing.T, o sandbox.Owner) int64 {
+	t.Helper()
+	return w.wallet(t, o).BalanceCents
+}
+
+// left is the owner's stock of a product as the product page shows it.
+func (w *world) left(t *testing.T, o sandbox.Owner, p *sandbox.Product) int {
+	t.Helper()
+	pp, err := w.svc.ProductPage(w.ctx, o, p.ID)
+	must(t, err)
+	return pp.Left
+}
+
+func (w *world) cart(t *testing.T, o sandbox.Owner) map[uint]int {
+	t.Helper()
+	items, err := w.svc.Cart(w.ctx, o)
+	must(t, err)
+	out := map[uint]int{}
+	for _, it := range items {
+		out[it.ProductID] = it.Qty
+	}
+	return out
+}
+
+// count counts the rows of a sandbox table that belong to a user.
+func (w *world) count(t *testing.T, table string, userID uint) int64 {
+	t.Helper()
+	var n int64
+	must(t, w.g.Table(table).Where("user_id = ?", userID).Count(&n).Error)
+	return n
+}
+
+func (w *world) events(t *testing.T, userID uint, kind string) int64 {
+	t.Helper()
+	var n int64
+	must(t, w.g.Model(&sandbox.Event{}).Where("user_id = ? AND kind = ?", userID, kind).Count(&n).Error)
+	return n
+}
+
+// forceStock sets a learner's own stock of a product, as if others had bought it.
+func (w *world) forceStock(t *testing.T, o sandbox.Owner, p *sandbox.Product, stock int) {
+	t.Helper()
+	must(t, w.g.Exec(`INSERT INTO sandbox_stock (user_id, product_id, stock) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, product_id) DO UPDATE SET stock = excluded.stock`, o.UserID, p.ID, stock).Error)
+}
+
+// checkMoney asserts the money invariant of every wallet as stored: the balance is the
+// starting balance less what was paid from the wallet plus what was refunded, and it is
+// the starting balance plus the sum of the wallet's ledger.
+func (w *world) checkMoney(t *testing.T) {
+	t.Helper()
+	var wallets []sandbox.Wallet
+	must(t, w.g.Find(&wallets).Error)
+	if len(wallets) == 0 {
+		t.Fatal("no wallets to check")
+	}
+	for _, wl := range wallets {
+		var paid, refunded, ledger int64
+		must(t, w.g.Model(&sandbox.Order{}).Where("user_id = ? AND payment = ?", wl.UserID, sandbox.PaymentWallet).
+			Select("COALESCE(SUM(total_cents), 0)").Scan(&paid).Error)
+		must(t, w.g.Model(&sandbox.Aftersale{}).Where("user_id = ? AND refunded_at IS NOT NULL", wl.UserID).
+			Select("COALESCE(SUM(amount_cents), 0)").Scan(&refunded).Error)
+		must(t, w.g.Model(&sandbox.LedgerEntry{}).Where("user_id = ?", wl.UserID).
+			Select("COALESCE(SUM(amount_cents), 0)").Scan(&ledger).Error)
+		if want := sandbox.StartBalance - paid + refunded; wl.BalanceCents != want {
+			t.Errorf("user %d: balance %d, want start − paid %d + refunded %d = %d", wl.UserID, wl.BalanceCents, paid, refunded, want)
+		}
+		if want := sandbox.StartBalance + ledger; wl.BalanceCents != want {
+			t.Errorf("user %d: balance %d, want start + ledger %d = %d", wl.UserID, wl.BalanceCents, ledger, want)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantErr fails the test unless err is an *errs.Error with the given code and, when key
+// is not "", the given message key.
+func wantErr(t *testing.T, err error, code errs.Code, key string) *errs.Error {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code != code || (key != "" && e.Key != key) {
+		t.Fatalf("err = %v, want %s %s", err, code, key)
+	}
+	return e
+}
