@@ -26,6 +26,7 @@ import (
 	"cunlu/app/db"
 	"cunlu/app/demo"
 	"cunlu/app/progress"
+	"cunlu/app/report"
 	"cunlu/app/sandbox"
 	"cunlu/app/web"
 )
@@ -71,6 +72,9 @@ type App struct {
 func Run(ctx context.Context, assets Assets, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "courses" {
 		return runCourses(assets, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "loadgen" {
+		return runLoadgen(ctx, assets, args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
@@ -169,6 +173,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		Courses:        lib,
 		Progress:       a.Progress,
 		Shop:           a.Shop,
+		Reports:        report.NewService(g, lib, nil),
 		CourseFiles:    assets.Courses,
 		Ping:           a.ping,
 		Templates:      assets.Templates,
@@ -282,5 +287,59 @@ func runCourses(assets Assets, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "ok: %d courses, %d lessons, no problems\n", len(cat.Courses), cat.LessonCount())
+	return 0
+}
+
+// runLoadgen runs "cunlu loadgen [-scale county|small] [flags]": it fills an empty database
+// (DATABASE_URL or -database-url, SQLite or PostgreSQL) with a generated county for
+// measuring speed at scale. Sign in as loadcoord / load-test-pass.
+func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	scale := "county"
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-scale" && i+1 < len(args) {
+			scale = args[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	size, ok := map[string]demo.LoadSize{
+		"county": demo.CountyScale,
+		"small":  {Townships: 2, Villages: 3, Partners: 60, Villagers: 120, Answers: 6000, ShopOrders: 500, ActiveWeeks: 8},
+	}[scale]
+	if !ok {
+		fmt.Fprintf(stderr, "cunlu loadgen: -scale must be county or small\n")
+		return 2
+	}
+	cfg, err := config.Parse(rest, getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	lib, findings, err := course.NewLibrary(assets.Courses, sandbox.KnownTask, false)
+	if err != nil || len(findings) > 0 {
+		fmt.Fprintf(stderr, "cunlu loadgen: courses: %v %v\n", err, findings)
+		return 1
+	}
+	g, err := db.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
+		return 1
+	}
+	defer db.Close(g)
+	accounts := account.NewService(g, account.Options{})
+	if err := sandbox.NewService(g, accounts, nil).LoadCatalog(ctx); err != nil {
+		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
+		return 1
+	}
+	start := time.Now()
+	fmt.Fprintf(stdout, "Generating a %s-scale data set into %s …\n", scale, dbKind(cfg.DatabaseURL))
+	if err := demo.Generate(ctx, g, lib.Catalog(), size, accounts.HashSecret, stdout); err != nil {
+		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Done in %s. Sign in as loadcoord / %s.\n", time.Since(start).Round(time.Second), demo.LoadPassword)
 	return 0
 }

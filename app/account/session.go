@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"cunlu/app/errs"
 )
@@ -51,7 +52,10 @@ func (s *Service) StartSession(ctx context.Context, user *User, previous, ip, us
 		if err := tx.Create(sess).Error; err != nil {
 			return err
 		}
-		return tx.Model(&User{}).Where("id = ?", user.ID).Update("last_seen_at", now).Error
+		if err := tx.Model(&User{}).Where("id = ?", user.ID).Update("last_seen_at", now).Error; err != nil {
+			return err
+		}
+		return recordActivity(tx, user, now)
 	})
 	if err != nil {
 		return "", errs.Wrap(err, "start session")
@@ -92,6 +96,9 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*User, error) 
 			return nil, errs.Wrap(err, "touch session")
 		}
 		g.Model(&User{}).Where("id = ?", u.ID).Update("last_seen_at", now)
+		if err := recordActivity(g, &u, now); err != nil {
+			return nil, errs.Wrap(err, "record activity")
+		}
 	}
 	return &u, nil
 }
@@ -109,4 +116,40 @@ func (s *Service) CountSessions(ctx context.Context, userID uint) (int64, error)
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Session{}).Where("user_id = ?", userID).Count(&n).Error
 	return n, errs.Wrap(err, "count sessions")
+}
+
+// activityWeek marks a person active in a week, for the weekly active-learners chart.
+// Written at most once a minute per session, as last-seen is; the first mark of a week
+// also counts the person in their centre's weekly total, so reports sum a few hundred rows
+// instead of scanning everyone's activity.
+type activityWeek struct {
+	UserID uint   `gorm:"primaryKey;autoIncrement:false"`
+	Week   string `gorm:"primaryKey"`
+}
+
+func (activityWeek) TableName() string { return "user_activity" }
+
+type centreWeek struct {
+	CentreID uint   `gorm:"primaryKey;autoIncrement:false"`
+	Week     string `gorm:"primaryKey"`
+	Active   int
+}
+
+func (centreWeek) TableName() string { return "centre_weekly_active" }
+
+// WeekOf is the Monday of t's week, as YYYY-MM-DD.
+func WeekOf(t time.Time) string {
+	return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)).Format("2006-01-02")
+}
+
+func recordActivity(g *gorm.DB, u *User, now time.Time) error {
+	week := WeekOf(now)
+	res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&activityWeek{UserID: u.ID, Week: week})
+	if res.Error != nil || res.RowsAffected == 0 || u.CentreID == nil {
+		return res.Error
+	}
+	return g.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "centre_id"}, {Name: "week"}},
+		DoUpdates: clause.Assignments(map[string]any{"active": gorm.Expr("centre_weekly_active.active + 1")}),
+	}).Create(&centreWeek{CentreID: *u.CentreID, Week: week, Active: 1}).Error
 }

@@ -603,10 +603,31 @@ func (v5ScoreStats) TableName() string { return "score_stats" }
 type v5Activity struct {
 	UserID uint    `gorm:"primaryKey;autoIncrement:false"`
 	User   *v1User `gorm:"constraint:OnDelete:CASCADE"`
-	Day    string  `gorm:"primaryKey;size:10;index"` // YYYY-MM-DD
+	Week   string  `gorm:"primaryKey;size:10"` // the Monday, YYYY-MM-DD
 }
 
 func (v5Activity) TableName() string { return "user_activity" }
+
+// v5CentreWeek counts the distinct learners of a centre active in a week, incremented when
+// a person's first activity of the week is recorded.
+type v5CentreWeek struct {
+	CentreID uint   `gorm:"primaryKey;autoIncrement:false"`
+	Week     string `gorm:"primaryKey;size:10"`
+	Active   int    `gorm:"not null"`
+}
+
+func (v5CentreWeek) TableName() string { return "centre_weekly_active" }
+
+// v5CentreStats sums the learner_stats of a centre's partners or villagers.
+type v5CentreStats struct {
+	CentreID     uint   `gorm:"primaryKey;autoIncrement:false"`
+	Role         string `gorm:"primaryKey;size:16"`
+	Mastered     int    `gorm:"not null"`
+	Tasks        int    `gorm:"not null"`
+	Certificates int    `gorm:"not null"`
+}
+
+func (v5CentreStats) TableName() string { return "centre_stats" }
 
 type v5Assignment struct {
 	ID          uint      `gorm:"primaryKey"`
@@ -633,9 +654,13 @@ type v5UserLastSeen struct {
 func (v5UserLastSeen) TableName() string { return "users" }
 
 func migrate0005(tx *gorm.DB) error {
-	if err := tx.Migrator().CreateTable(&v5LearnerStats{}, &v5CourseStats{}, &v5QuestionStats{}, &v5ScoreStats{}, &v5Activity{}, &v5Assignment{}); err != nil {
+	if err := tx.Migrator().CreateTable(&v5LearnerStats{}, &v5CourseStats{}, &v5QuestionStats{}, &v5ScoreStats{}, &v5Activity{}, &v5CentreWeek{}, &v5CentreStats{}, &v5Assignment{}); err != nil {
 		return err
 	}
-	// "Inactive for 7 days" reads users by last sign-in.
-	return tx.Migrator().CreateIndex(&v5UserLastSeen{}, "LastSeenAt")
+	// "Inactive for 7 days" reads users by last sign-in; the roll-ups count a centre's
+	// learners from an index alone.
+	if err := tx.Migrator().CreateIndex(&v5UserLastSeen{}, "LastSeenAt"); err != nil {
+		return err
+	}
+	return tx.Exec("CREATE INDEX idx_users_centre_role ON users (centre_id, role, active)").Error
 }

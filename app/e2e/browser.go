@@ -65,3 +65,20 @@ func Browser(t testing.TB, width, height int) context.Context {
 	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
 	return ctx
 }
+
+// waitFor evaluates a JavaScript condition until it is true. Errors while the page is
+// being replaced by the next one (after a form submit) are expected and retried.
+func waitFor(t testing.TB, ctx context.Context, what, condition string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (`+condition+`)`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still not true after 30 s (%v)", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

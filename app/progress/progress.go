@@ -100,6 +100,7 @@ type Learner struct {
 	ID       uint
 	Name     string
 	Centre   string // centre name, printed on certificates
+	CentreID uint   // for the coordinators' per-centre roll-ups; 0 when none
 	Audience string // course.AudiencePartner or course.AudienceVillager
 }
 
@@ -331,10 +332,15 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		}).Create(&row).Error; err != nil {
 			return err
 		}
-		if a.Passed {
-			return s.issueIfComplete(tx, who, l.Course)
+		if err := recordAnswerStats(tx, who.CentreID, a); err != nil {
+			return err
 		}
-		return nil
+		if a.Passed {
+			if err := s.issueIfComplete(tx, who, l.Course); err != nil {
+				return err
+			}
+		}
+		return s.refreshStats(tx, who)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// The same submission arrived twice at once; the other one was stored.
@@ -396,7 +402,7 @@ func (s *Service) CompleteTask(ctx context.Context, who Learner, taskID, evidenc
 				}
 			}
 		}
-		return nil
+		return s.refreshStats(tx, who)
 	})
 	return errs.Wrap(err, "complete task")
 }

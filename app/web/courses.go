@@ -33,7 +33,7 @@ func (s *Server) learner(ctx context.Context, u *account.User) (progress.Learner
 		if err != nil {
 			return l, err
 		}
-		l.Centre = c.Name
+		l.Centre, l.CentreID = c.Name, c.ID
 	}
 	return l, nil
 }

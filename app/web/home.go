@@ -7,13 +7,15 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/course"
+	"cunlu/app/report"
 )
 
 type homeView struct {
-	Centre    *account.Centre
-	Villagers int
-	Continue  *course.Lesson
-	Courses   []courseCard
+	Centre      *account.Centre
+	Villagers   int
+	Continue    *course.Lesson
+	Courses     []courseCard
+	Assignments []report.Assignment
 }
 
 // home is GET /: the learner home. Coordinators and admins have homes of their own.
@@ -29,6 +31,11 @@ func (s *Server) home(c echo.Context) error {
 		return err
 	}
 	v.Continue = sn.Continue()
+	if u.Role == account.RolePartner {
+		if v.Assignments, err = s.reports.ForPartner(ctx, u); err != nil {
+			return err
+		}
+	}
 	for _, co := range s.courses.Catalog().Courses {
 		if co.For(sn.Learner.Audience) {
 			v.Courses = append(v.Courses, card(sn, co, s.langOf(c)))

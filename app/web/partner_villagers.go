@@ -4,12 +4,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/account"
+	"cunlu/app/sandbox"
 )
 
 type villagersView struct {
 	Centre    *account.Centre
 	Villagers []account.User
 	Form      account.VillagerForm
+	Log       []sandbox.AssistLog
+	Kinds     []string
+	Names     map[uint]string
 }
 
 func (s *Server) partnerCentre(c echo.Context) (*account.Centre, error) {
@@ -26,11 +30,51 @@ func (s *Server) villagerList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vs, err := s.accounts.VillagersOf(c.Request().Context(), currentUser(c), centre.ID)
+	v, err := s.villagersData(c, centre)
 	if err != nil {
 		return err
 	}
-	return s.show(c, "villagers", villagersView{Centre: centre, Villagers: vs})
+	return s.show(c, "villagers", v)
+}
+
+func (s *Server) villagersData(c echo.Context, centre *account.Centre) (villagersView, error) {
+	ctx := c.Request().Context()
+	v := villagersView{Centre: centre, Kinds: sandbox.AssistKinds, Names: map[uint]string{}}
+	var err error
+	if v.Villagers, err = s.accounts.VillagersOf(ctx, currentUser(c), centre.ID); err != nil {
+		return v, err
+	}
+	for _, u := range v.Villagers {
+		v.Names[u.ID] = u.Name
+	}
+	v.Log, err = s.shop.AssistLogs(ctx, currentUser(c).ID, 0, 30)
+	return v, err
+}
+
+// assistRecord is POST /partner/assists (fields villager_id, kind, note): the partner
+// records a service done for a villager of their own centre.
+func (s *Server) assistRecord(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	v, err := s.accounts.AssistTarget(ctx, u, formUint(c, "villager_id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.shop.RecordAssist(ctx, u.ID, v.ID, c.FormValue("kind"), c.FormValue("note")); err != nil {
+		centre, cerr := s.partnerCentre(c)
+		if cerr != nil {
+			return cerr
+		}
+		data, derr := s.villagersData(c, centre)
+		if derr != nil {
+			return derr
+		}
+		return s.showFormError(c, "villagers", data, err)
+	}
+	if err := s.checkTasksFor(ctx, u); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/partner/villagers", "flash.assist_recorded")
 }
 
 // villagerNew is GET /partner/villagers/new: the form to register a villager.

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -24,13 +25,14 @@ type views struct {
 	fsys   fs.FS
 	assets *assets
 	reload bool
+	extra  template.FuncMap // functions that need the server (course titles)
 
 	mu    sync.RWMutex
 	pages map[string]*template.Template
 }
 
-func newViews(fsys fs.FS, a *assets, reload bool) (*views, error) {
-	v := &views{fsys: fsys, assets: a, reload: reload}
+func newViews(fsys fs.FS, a *assets, reload bool, extra template.FuncMap) (*views, error) {
+	v := &views{fsys: fsys, assets: a, reload: reload, extra: extra}
 	return v, v.parse()
 }
 
@@ -81,8 +83,54 @@ func (v *views) funcs() template.FuncMap {
 		"stars": func(n int) string {
 			return strings.Repeat("★", max(0, min(n, 5))) + strings.Repeat("☆", 5-max(0, min(n, 5)))
 		},
-		"mul": func(a int64, b int) int64 { return a * int64(b) },
-		"min": func(a, b int) int { return min(a, b) },
+		"mul":   func(a int64, b int) int64 { return a * int64(b) },
+		"min":   func(a, b int) int { return min(a, b) },
+		"add":   func(a, b int) int { return a + b },
+		"sub":   func(a, b int) int { return a - b },
+		"times": func(a, b int) int { return a * b },
+		"int64": func(n int) int64 { return int64(n) },
+		// scale maps v in 0…max onto 0…size, for server-drawn bar charts.
+		"scale": func(v, maxV, size int) int {
+			if maxV <= 0 || v <= 0 {
+				return 0
+			}
+			return max(1, v*size/maxV)
+		},
+		"maxOf": func(xs [11]int) int {
+			m := 0
+			for _, x := range xs {
+				m = max(m, x)
+			}
+			return m
+		},
+		// pctClass buckets a percentage for the matrix's colours: 0, 1 (some), 2 (half), 3 (all).
+		"pctClass": func(p int) int {
+			switch {
+			case p >= 100:
+				return 3
+			case p >= 50:
+				return 2
+			case p > 0:
+				return 1
+			}
+			return 0
+		},
+		// optionLetters shows a bit set of chosen options as letters: 5 → "a,c".
+		"optionLetters": func(mask int) string {
+			var out []string
+			for i := 0; i < 5; i++ {
+				if mask>>i&1 == 1 {
+					out = append(out, string(rune('a'+i)))
+				}
+			}
+			if len(out) == 0 {
+				return "—"
+			}
+			return strings.Join(out, ",")
+		},
+		"pathOnly":    func(uri string) string { p, _, _ := strings.Cut(uri, "?"); return p },
+		"withLite":    func(uri string) string { return setQuery(uri, "lite", "1") },
+		"withoutLite": func(uri string) string { return setQuery(uri, "lite", "") },
 		"seq": func(from, to int) []int {
 			var out []int
 			for i := from; ; {
@@ -110,7 +158,7 @@ func (v *views) funcs() template.FuncMap {
 }
 
 func (v *views) parse() error {
-	base, err := template.New("layout").Funcs(v.funcs()).ParseFS(v.fsys, "layout.html", "partials/*.html")
+	base, err := template.New("layout").Funcs(v.funcs()).Funcs(v.extra).ParseFS(v.fsys, "layout.html", "partials/*.html")
 	if err != nil {
 		return fmt.Errorf("parse layout: %w", err)
 	}
@@ -238,4 +286,20 @@ func (s *Server) takeFlash(c echo.Context) string {
 		return ""
 	}
 	return ck.Value
+}
+
+// setQuery returns uri with one query parameter set (or removed when value is "").
+func setQuery(uri, key, value string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	q := u.Query()
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
 }

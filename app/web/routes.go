@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"cunlu/app/account"
 )
@@ -49,7 +51,13 @@ func (s *Server) registerRoutes() {
 	s.public(http.MethodGet, "/verify/:code", s.verify)
 
 	shop := func(method, path string, h echo.HandlerFunc, roles []account.Role) {
-		s.e.Add(method, path, h, s.csrfCheck, s.loadSession, s.require(roles...), s.withShopper)
+		mw := []echo.MiddlewareFunc{s.csrfCheck, s.loadSession, s.require(roles...), s.withShopper}
+		if strings.HasPrefix(path, "/shop/sell/listings") {
+			// A phone photo plus the form: a little over the photo limit; PreparePhoto says
+			// "too big" with a clear message below it, the server's 413 page above it.
+			mw = append([]echo.MiddlewareFunc{middleware.BodyLimit("11M")}, mw...)
+		}
+		s.e.Add(method, path, h, mw...)
 		s.routes = append(s.routes, Route{Method: method, Path: path, Roles: roles})
 	}
 	shop(http.MethodGet, "/shop", s.shopHome, learners)
@@ -71,6 +79,33 @@ func (s *Server) registerRoutes() {
 	shop(http.MethodGet, "/shop/wallet", s.shopWallet, learners)
 	shop(http.MethodPost, "/shop/wallet/pin", s.shopPIN, learners)
 	shop(http.MethodPost, "/shop/reset", s.shopReset, learners)
+	shop(http.MethodPost, "/shop/products/:id/scam", s.listingScam, learners)
+	shop(http.MethodGet, "/shop/sell", s.sellHome, learners)
+	shop(http.MethodPost, "/shop/sell/shop", s.sellOpen, learners)
+	shop(http.MethodGet, "/shop/sell/listings/new", s.sellListingNew, learners)
+	shop(http.MethodPost, "/shop/sell/listings", s.sellListingSave, learners)
+	shop(http.MethodGet, "/shop/sell/listings/:id", s.sellListingEdit, learners)
+	shop(http.MethodPost, "/shop/sell/listings/:id", s.sellListingSave, learners)
+	shop(http.MethodPost, "/shop/sell/listings/:id/pause", s.sellListingPause, learners)
+	shop(http.MethodGet, "/shop/sell/photos/:id", s.sellPhoto, learners)
+	shop(http.MethodPost, "/shop/sell/wait", s.sellWait, learners)
+	shop(http.MethodGet, "/shop/sell/orders", s.sellOrders, learners)
+	shop(http.MethodPost, "/shop/sell/orders/:id", s.sellOrderAct, learners)
+	shop(http.MethodGet, "/shop/sell/messages", s.sellMessages, learners)
+	shop(http.MethodPost, "/shop/sell/messages/:id", s.sellReply, learners)
+	shop(http.MethodGet, "/shop/sell/statement", s.sellStatement, learners)
+	shop(http.MethodGet, "/shop/bills", s.bills, learners)
+	shop(http.MethodPost, "/shop/bills/lookup", s.billLookup, learners)
+	shop(http.MethodPost, "/shop/bills", s.billPay, learners)
+	shop(http.MethodGet, "/shop/bills/:id", s.billReceipt, learners)
+	shop(http.MethodGet, "/shop/travel", s.travel, learners)
+	shop(http.MethodGet, "/shop/travel/trips/:trip", s.travelTrip, learners)
+	shop(http.MethodPost, "/shop/travel/tickets", s.travelBook, learners)
+	shop(http.MethodGet, "/shop/travel/tickets", s.travelTickets, learners)
+	shop(http.MethodPost, "/shop/travel/tickets/:id/refund", s.travelRefund, learners)
+	shop(http.MethodGet, "/shop/inbox", s.inbox, learners)
+	shop(http.MethodGet, "/shop/inbox/:id", s.inboxMessage, learners)
+	shop(http.MethodPost, "/shop/inbox/:id", s.inboxAct, learners)
 	shop(http.MethodGet, "/shop/assist", s.shopAssistShow, partners)
 	shop(http.MethodPost, "/shop/assist", s.shopAssistStart, partners)
 	shop(http.MethodPost, "/shop/assist/end", s.shopAssistEnd, partners)
@@ -78,8 +113,16 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/partner/villagers", s.villagerList, partners)
 	s.handle(http.MethodGet, "/partner/villagers/new", s.villagerNew, partners)
 	s.handle(http.MethodPost, "/partner/villagers", s.villagerCreate, partners)
+	s.handle(http.MethodPost, "/partner/assists", s.assistRecord, partners)
 
 	s.handle(http.MethodGet, "/coord", s.coordHome, coordinators)
+	s.handle(http.MethodGet, "/coord/matrix", s.coordMatrix, coordinators)
+	s.handle(http.MethodGet, "/coord/alerts", s.coordAlerts, coordinators)
+	s.handle(http.MethodGet, "/coord/questions", s.coordQuestions, coordinators)
+	s.handle(http.MethodGet, "/coord/partners/:id", s.coordPartner, coordinators)
+	s.handle(http.MethodGet, "/coord/assignments", s.coordAssignments, coordinators)
+	s.handle(http.MethodPost, "/coord/assignments", s.coordAssign, coordinators)
+	s.handle(http.MethodGet, "/coord/export.csv", s.coordExport, coordinators)
 
 	s.handle(http.MethodGet, "/admin", s.adminHome, admins)
 	s.handle(http.MethodGet, "/admin/regions", s.regionList, admins)

@@ -29,6 +29,7 @@ var examples = strings.NewReplacer(
 	":course", "buying-online",
 	":lesson", "how-online-shopping-works",
 	":code", partnerCertificate,
+	":trip", "t-sf-yz-d6231?day="+time.Now().AddDate(0, 0, 2).Format("2006-01-02")+"&class=second",
 	"*", "x",
 )
 
@@ -38,7 +39,9 @@ const partnerCertificate = "testcertificatecode0000001"
 func concrete(path string) string { return examples.Replace(path) }
 
 // ownedByPartner lists pages that only their owner may see; others get 404.
-var ownedByPartner = map[string]bool{"/certificates/:code": true, "/shop/orders/:id": true}
+var ownedByPartner = map[string]bool{"/certificates/:code": true, "/shop/orders/:id": true,
+	"/shop/sell/listings/:id": true, "/shop/sell/photos/:id": true, "/shop/bills/:id": true, "/shop/inbox/:id": true,
+	"/coord/partners/:id": true}
 
 func givePartnerACertificate(t *testing.T, env *apptest.Env) {
 	t.Helper()
@@ -55,6 +58,16 @@ func givePartnerACertificate(t *testing.T, env *apptest.Env) {
 	if r := c.Post("/shop/checkout", url.Values{"key": {"routes-test-checkout-0001"}, "delivery": {"pickup"}, "payment": {"cash"}}); r.Status != http.StatusSeeOther || r.Location != "/shop/orders/1" {
 		t.Fatalf("checkout: %d %q\n%s", r.Status, r.Location, r.Body)
 	}
+	// A shop with listing 1 and photo 1, bill 1, and messages 1… in the partner's inbox.
+	c.Post("/shop/sell/shop", url.Values{"name": {"测试小店"}, "centre_id": {"1"}})
+	if r := c.PostFile("/shop/sell/listings", url.Values{"title": {"猕猴桃 5斤"}, "price": {"39.9"}, "shipping": {"8"}, "stock": {"5"}}, "photo", "p.jpg", "image/jpeg", photoJPEG(t)); r.Status != http.StatusSeeOther {
+		t.Fatalf("listing: %d\n%s", r.Status, r.Body)
+	}
+	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
+	if r := c.Post("/shop/bills", url.Values{"kind": {"electricity"}, "account": {"1234567897"}, "amount": {"10"}, "pin": {"802468"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("bill: %d\n%s", r.Status, r.Body)
+	}
+	c.Get("/shop/inbox")
 }
 
 // TestRouteTable walks every route the router has. It fails if a route was added without

@@ -5,12 +5,14 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +22,7 @@ import (
 	"cunlu/app/account"
 	"cunlu/app/course"
 	"cunlu/app/progress"
+	"cunlu/app/report"
 	"cunlu/app/sandbox"
 )
 
@@ -29,6 +32,7 @@ type Options struct {
 	Courses        *course.Library
 	Progress       *progress.Service
 	Shop           *sandbox.Service
+	Reports        *report.Service
 	CourseFiles    fs.FS                       // the courses/ folder, for lesson images
 	Ping           func(context.Context) error // database liveness, for /healthz
 	Templates      fs.FS                       // the templates/ folder
@@ -48,6 +52,7 @@ type Server struct {
 	courses  *course.Library
 	progress *progress.Service
 	shop     *sandbox.Service
+	reports  *report.Service
 	files    fs.FS
 	ping     func(context.Context) error
 	log      *slog.Logger
@@ -79,13 +84,14 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
+		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
 		return nil, err
 	}
-	if s.views, err = newViews(o.Templates, s.assets, o.Reload); err != nil {
+	extra := template.FuncMap{"courseTitle": s.courseTitle, "lessonTitle": s.lessonTitle}
+	if s.views, err = newViews(o.Templates, s.assets, o.Reload, extra); err != nil {
 		return nil, err
 	}
 	s.metrics = newHTTPMetrics(o.Registry)
@@ -154,7 +160,10 @@ func (s *Server) middleware() {
 			}
 		})
 	}
-	s.e.Use(middleware.BodyLimit("1M"))
+	// Forms are small; only product photo uploads get a larger limit, on their own routes.
+	s.e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: func(c echo.Context) bool {
+		return strings.HasPrefix(c.Path(), "/shop/sell/listings")
+	}}))
 	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
 	s.e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 512}))
 }

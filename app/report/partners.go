@@ -1,0 +1,169 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"cunlu/app/account"
+	"cunlu/app/errs"
+)
+
+// PartnerRow is a partner with their roll-up, for the matrix and the alerts.
+type PartnerRow struct {
+	ID              uint
+	Name            string
+	Phone           *string
+	CentreName      string
+	VillageName     string
+	LastSeenAt      *time.Time
+	LessonsMastered int
+	TasksDone       int
+	Certificates    int
+	Stuck           int
+	Courses         map[string]Cell `gorm:"-"` // by course slug; filled after the scan, not a column
+}
+
+// Cell is one partner's progress in one course.
+type Cell struct {
+	Mastered int
+	Total    int
+}
+
+// Percent is the share mastered.
+func (c Cell) Percent() int {
+	if c.Total == 0 {
+		return 0
+	}
+	return c.Mastered * 100 / c.Total
+}
+
+// PartnersPerPage is how many partners the matrix shows at once.
+const PartnersPerPage = 50
+
+// Matrix returns a page of the partners in the region with their progress in each course.
+func (s *Service) Matrix(ctx context.Context, region *account.Region, page int) ([]PartnerRow, int64, error) {
+	q := s.db.WithContext(ctx).Table("users").
+		Joins("JOIN centres ON centres.id = users.centre_id").
+		Joins("JOIN regions ON regions.id = centres.region_id").
+		Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
+		Where("users.role = ? AND users.active AND regions.path LIKE ?", account.RolePartner, region.Path+"%")
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, errs.Wrap(err, "count partners")
+	}
+	var rows []PartnerRow
+	err := q.Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at,
+		COALESCE(learner_stats.lessons_mastered, 0) AS lessons_mastered, COALESCE(learner_stats.tasks_done, 0) AS tasks_done,
+		COALESCE(learner_stats.certificates, 0) AS certificates, COALESCE(learner_stats.stuck, 0) AS stuck`).
+		Order("regions.name, centres.name, users.name, users.id").
+		Limit(PartnersPerPage).Offset((max(page, 1) - 1) * PartnersPerPage).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "list partners")
+	}
+	return rows, total, s.fillCourses(ctx, rows)
+}
+
+func (s *Service) fillCourses(ctx context.Context, rows []PartnerRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ids := make([]uint, len(rows))
+	index := make(map[uint]int, len(rows))
+	for i := range rows {
+		ids[i], index[rows[i].ID] = rows[i].ID, i
+		rows[i].Courses = map[string]Cell{}
+	}
+	var cells []struct {
+		UserID   uint
+		Course   string
+		Mastered int
+		Total    int
+	}
+	if err := s.db.WithContext(ctx).Table("learner_course_stats").Where("user_id IN ?", ids).Scan(&cells).Error; err != nil {
+		return errs.Wrap(err, "course progress")
+	}
+	for _, c := range cells {
+		rows[index[c.UserID]].Courses[c.Course] = Cell{Mastered: c.Mastered, Total: c.Total}
+	}
+	return nil
+}
+
+// Alerts are the partners who need a coordinator's attention.
+type Alerts struct {
+	Stuck    []StuckRow   // repeated wrong answers on a lesson
+	Inactive []PartnerRow // not seen for 7 days or more (or never)
+	Behind   []BehindRow  // past an assignment's due date without its certificate
+}
+
+// StuckRow is a partner stuck on a lesson.
+type StuckRow struct {
+	PartnerID   uint
+	Name        string
+	CentreName  string
+	VillageName string
+	Course      string
+	Lesson      string
+	Attempts    int
+	BestRight   int
+}
+
+// BehindRow is a partner behind an assignment.
+type BehindRow struct {
+	PartnerID    uint
+	Name         string
+	CentreName   string
+	AssignmentID uint
+	Course       string
+	Due          string
+}
+
+// alertLimit keeps each alert list short enough to act on.
+const alertLimit = 200
+
+// Alerts finds the partners in the region who need help.
+func (s *Service) Alerts(ctx context.Context, region *account.Region) (*Alerts, error) {
+	a := &Alerts{}
+	g := s.db.WithContext(ctx)
+	scope := func() *gorm.DB {
+		return g.Table("users").
+			Joins("JOIN centres ON centres.id = users.centre_id").
+			Joins("JOIN regions ON regions.id = centres.region_id").
+			Where("users.role = ? AND users.active AND regions.path LIKE ?", account.RolePartner, region.Path+"%")
+	}
+	err := scope().Joins("JOIN lesson_progress ON lesson_progress.user_id = users.id").
+		Select(`users.id AS partner_id, users.name, centres.name AS centre_name, regions.name AS village_name,
+			lesson_progress.course, lesson_progress.lesson, lesson_progress.attempts, lesson_progress.best_right`).
+		Where("lesson_progress.passed_at IS NULL AND lesson_progress.attempts >= ?", 3).
+		Order("lesson_progress.attempts DESC, users.name, users.id").Limit(alertLimit).Scan(&a.Stuck).Error
+	if err != nil {
+		return nil, errs.Wrap(err, "stuck partners")
+	}
+	since := s.now().AddDate(0, 0, -ActiveDays)
+	err = scope().Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at`).
+		Where("users.last_seen_at IS NULL OR users.last_seen_at < ?", since).
+		// Never seen first on both databases (PostgreSQL sorts NULL last, SQLite first).
+		Order("users.last_seen_at IS NOT NULL, users.last_seen_at, users.name, users.id").Limit(alertLimit).Scan(&a.Inactive).Error
+	if err != nil {
+		return nil, errs.Wrap(err, "inactive partners")
+	}
+	if a.Behind, err = s.behind(ctx, region); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Learners lists the villagers of a centre with their roll-up, for the partner's "my
+// villagers" page: the ones not seen for longest first.
+func (s *Service) Learners(ctx context.Context, centreID uint) ([]PartnerRow, error) {
+	var rows []PartnerRow
+	err := s.db.WithContext(ctx).Table("users").
+		Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
+		Select(`users.id, users.name, users.phone, users.last_seen_at,
+			COALESCE(learner_stats.lessons_mastered, 0) AS lessons_mastered, COALESCE(learner_stats.tasks_done, 0) AS tasks_done,
+			COALESCE(learner_stats.certificates, 0) AS certificates, COALESCE(learner_stats.stuck, 0) AS stuck`).
+		Where("users.role = ? AND users.centre_id = ?", account.RoleVillager, centreID).
+		Order("users.last_seen_at IS NOT NULL, users.last_seen_at, users.name").Scan(&rows).Error
+	return rows, errs.Wrap(err, "list villagers")
+}
