@@ -336,3 +336,54 @@ func TestAssistLog(t *testing.T) {
 		t.Error("assist-log-help not recorded")
 	}
 }
+
+func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
+	// Water accounts are 8 digits starting with 2, with a check digit: 20000006 is one.
+	r := c.Post("/shop/bills", url.Values{"kind": {"water"}, "account": {"20000006"}, "amount": {"23.50"}, "pin": {"802468"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("water bill: %d\n%s", r.Status, r.Body)
+	}
+	receipt := r.Location
+	var train *sandbox.Trip
+	for _, tr := range env.App.Shop.Timetable.Trips {
+		if tr.Kind == "train" && tr.Class("second") != nil {
+			train = tr
+			break
+		}
+	}
+	day := time.Now().AddDate(0, 0, 5).Format("2006-01-02")
+	page := c.Get("/shop/travel/trips/" + train.ID + "?day=" + day + "&class=second")
+	seat := regexp.MustCompile(`<option value="(\d+)"`).FindStringSubmatch(page.Body)
+	if seat == nil {
+		t.Fatalf("no free seat on %s", train.ID)
+	}
+	r = c.Post("/shop/travel/tickets", url.Values{"trip": {train.ID}, "day": {day}, "class": {"second"}, "seat": {seat[1]},
+		"passenger": {"李叔"}, "id_number": {idNumber("19580211")}, "pin": {"802468"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("train ticket: %d\n%s", r.Status, r.Body)
+	}
+	for _, task := range []string{"bill-pay-water", "travel-book-train"} {
+		if !hasTask(t, env, "partner", task) {
+			t.Errorf("%s not recorded", task)
+		}
+	}
+	// Another learner sees none of it.
+	o := env.Client(t)
+	o.SignIn("partner02", "demo-partner-pass")
+	if r := o.Get(receipt); r.Status != http.StatusNotFound {
+		t.Errorf("another learner's receipt: %d", r.Status)
+	}
+	if body := o.Get("/shop/bills").Body; strings.Contains(body, "20000006") {
+		t.Error("another learner's bill history shows the payment")
+	}
+	if body := o.Get("/shop/travel/tickets").Body; strings.Contains(body, "李叔") {
+		t.Error("another learner's tickets show the booking")
+	}
+	if body := o.Get("/shop/sell").Body; strings.Contains(body, "测试") {
+		t.Error("unexpected shop content")
+	}
+}
