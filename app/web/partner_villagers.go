@@ -4,6 +4,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/account"
+	"cunlu/app/report"
 	"cunlu/app/sandbox"
 )
 
@@ -12,6 +13,7 @@ type villagersView struct {
 	Villagers []account.User
 	Form      account.VillagerForm
 	Log       []sandbox.AssistLog
+	Progress  []report.PartnerRow // each villager's lessons, tasks and last visit, longest away first
 	Kinds     []string
 	Names     map[uint]string
 }
@@ -46,6 +48,9 @@ func (s *Server) villagersData(c echo.Context, centre *account.Centre) (villager
 	}
 	for _, u := range v.Villagers {
 		v.Names[u.ID] = u.Name
+	}
+	if v.Progress, err = s.reports.Learners(ctx, centre.ID); err != nil {
+		return v, err
 	}
 	v.Log, err = s.shop.AssistLogs(ctx, currentUser(c).ID, 0, 30)
 	return v, err

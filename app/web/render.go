@@ -89,6 +89,8 @@ func (v *views) funcs() template.FuncMap {
 		"sub":   func(a, b int) int { return a - b },
 		"times": func(a, b int) int { return a * b },
 		"int64": func(n int) int64 { return int64(n) },
+		// awayLong reports whether someone has not been back for two weeks (or ever).
+		"awayLong": func(t *time.Time) bool { return t == nil || time.Since(*t) > 14*24*time.Hour },
 		// scale maps v in 0…max onto 0…size, for server-drawn bar charts.
 		"scale": func(v, maxV, size int) int {
 			if maxV <= 0 || v <= 0 {
