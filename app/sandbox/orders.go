@@ -145,6 +145,26 @@ func (o *Order) Received(now time.Time) bool {
 // Number is the order number shown to learners.
 func (o *Order) Number() string { return fmt.Sprintf("CL%s%06d", o.PlacedAt.Format("0601"), o.ID) }
 
+// inOrder runs fn in a transaction holding the owner's wallet (so one learner's actions
+// run one at a time) with one of the owner's orders; another sandbox's order is NotFound.
+func (s *Service) inOrder(ctx context.Context, o Owner, orderID uint, preload string, fn func(tx *gorm.DB, w *Wallet, ord Order) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		w, err := s.lockWallet(tx, o.UserID)
+		if err != nil {
+			return err
+		}
+		q := tx
+		if preload != "" {
+			q = q.Preload(preload)
+		}
+		var ord Order
+		if err := q.Where("id = ? AND user_id = ?", orderID, o.UserID).Take(&ord).Error; err != nil {
+			return notFound(err)
+		}
+		return fn(tx, w, ord)
+	})
+}
+
 // settle credits refunds whose time has come on the owner's simulated clock.
 func (s *Service) settle(tx *gorm.DB, userID uint) error {
 	var w Wallet
@@ -204,15 +224,7 @@ func (s *Service) Order(ctx context.Context, o Owner, id uint) (*Order, time.Tim
 // FastForward moves the owner's simulated clock to the order's next event (its next
 // tracking stage, or its refund), so a lesson never waits for days.
 func (s *Service) FastForward(ctx context.Context, o Owner, orderID uint) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		w, err := s.lockWallet(tx, o.UserID)
-		if err != nil {
-			return err
-		}
-		var ord Order
-		if err := tx.Preload("Aftersale").Where("id = ? AND user_id = ?", orderID, o.UserID).Take(&ord).Error; err != nil {
-			return notFound(err)
-		}
+	err := s.inOrder(ctx, o, orderID, "Aftersale", func(tx *gorm.DB, w *Wallet, ord Order) error {
 		now := w.SimNow(s.now())
 		var next *time.Time
 		for _, t := range []time.Time{ord.ShipAt, ord.WarehouseAt, ord.ArriveAt} {
@@ -241,15 +253,7 @@ func (s *Service) FastForward(ctx context.Context, o Owner, orderID uint) error 
 
 // PickUp hands over an order at the service centre when the learner gives its pickup code.
 func (s *Service) PickUp(ctx context.Context, o Owner, orderID uint, code string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		w, err := s.lockWallet(tx, o.UserID)
-		if err != nil {
-			return err
-		}
-		var ord Order
-		if err := tx.Where("id = ? AND user_id = ?", orderID, o.UserID).Take(&ord).Error; err != nil {
-			return notFound(err)
-		}
+	err := s.inOrder(ctx, o, orderID, "", func(tx *gorm.DB, w *Wallet, ord Order) error {
 		now := w.SimNow(s.now())
 		switch {
 		case ord.Delivery != DeliveryPickup:
@@ -276,15 +280,7 @@ func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reas
 	if utf8.RuneCountInString(note) > 300 || !utf8.ValidString(note) {
 		return errs.Field("note", "error.too_long").With("Max", 300)
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		w, err := s.lockWallet(tx, o.UserID)
-		if err != nil {
-			return err
-		}
-		var ord Order
-		if err := tx.Preload("Aftersale").Where("id = ? AND user_id = ?", orderID, o.UserID).Take(&ord).Error; err != nil {
-			return notFound(err)
-		}
+	err := s.inOrder(ctx, o, orderID, "Aftersale", func(tx *gorm.DB, w *Wallet, ord Order) error {
 		now := w.SimNow(s.now())
 		if ord.Aftersale != nil {
 			return errs.New(errs.Conflict, "shop.error.return_exists")
@@ -311,15 +307,7 @@ func (s *Service) WriteReview(ctx context.Context, o Owner, orderID, productID u
 	if utf8.RuneCountInString(text) < 2 {
 		return errs.Field("text", "shop.error.review_short")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		w, err := s.lockWallet(tx, o.UserID)
-		if err != nil {
-			return err
-		}
-		var ord Order
-		if err := tx.Preload("Items").Where("id = ? AND user_id = ?", orderID, o.UserID).Take(&ord).Error; err != nil {
-			return notFound(err)
-		}
+	err := s.inOrder(ctx, o, orderID, "Items", func(tx *gorm.DB, w *Wallet, ord Order) error {
 		if !ord.Received(w.SimNow(s.now())) {
 			return errs.New(errs.Conflict, "shop.error.review_too_early")
 		}
