@@ -12,9 +12,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:$PATH"
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 db=${DATABASE_URL:-$work/county.db}
-port=${PORT:-18080}
+# A free port, so a server left running elsewhere cannot answer in our place.
+port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 dur=${DURATION:-20s}
 
 go build -o "$work/cunlu" .
@@ -24,9 +26,11 @@ echo "== generating the county data set"
 "$work/cunlu" -database-url "$db" -addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
 jar=$work/cookies
 csrf=$(curl -fs -c "$jar" -b "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
-curl -fs -c "$jar" -b "$jar" -o /dev/null -d "_csrf=$csrf&login=loadcoord&password=load-test-pass" "http://127.0.0.1:$port/login"
+code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' -d "_csrf=$csrf&login=loadcoord&password=load-test-pass" "http://127.0.0.1:$port/login")
+[ "$code" = 303 ] || { echo "sign-in answered $code"; cat "$work/server.log"; exit 1; }
 session=$(awk '$6 == "cunlu_session" { print $7 }' "$jar")
 [ -n "$session" ] || { echo "sign-in failed"; exit 1; }
 echo "== $(uname -m), $(nproc) cores, database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}"

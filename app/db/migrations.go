@@ -662,5 +662,9 @@ func migrate0005(tx *gorm.DB) error {
 	if err := tx.Migrator().CreateIndex(&v5UserLastSeen{}, "LastSeenAt"); err != nil {
 		return err
 	}
-	return tx.Exec("CREATE INDEX idx_users_centre_role ON users (centre_id, role, active)").Error
+	if err := tx.Exec("CREATE INDEX idx_users_centre_role ON users (centre_id, role, active)").Error; err != nil {
+		return err
+	}
+	// "Stuck": lessons with three or more attempts and no pass.
+	return tx.Exec("CREATE INDEX idx_lesson_progress_attempts ON lesson_progress (attempts)").Error
 }

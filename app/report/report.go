@@ -100,12 +100,14 @@ func (s *Service) centreRows(ctx context.Context, region *account.Region) ([]cen
 	g := s.db.WithContext(ctx)
 	var rows []centreRow
 	// Learners per centre and role, from the (centre_id, role, active) index.
-	err := g.Table("centres").
-		Select("centres.id AS centre_id, centres.name AS centre_name, regions.id AS village_id, regions.path AS path, users.role AS role, COUNT(*) AS n").
+	// Count per centre first (one pass over the users index), then keep the region's centres.
+	counts := g.Table("users").Select("centre_id, role, COUNT(*) AS n").
+		Where("role IN ? AND active AND centre_id IS NOT NULL", []string{"partner", "villager"}).Group("centre_id, role")
+	err := g.Table("(?) AS u", counts).
+		Select("centres.id AS centre_id, centres.name AS centre_name, regions.id AS village_id, regions.path AS path, u.role AS role, u.n AS n").
+		Joins("JOIN centres ON centres.id = u.centre_id").
 		Joins("JOIN regions ON regions.id = centres.region_id").
-		Joins("JOIN users ON users.centre_id = centres.id").
-		Where("regions.path LIKE ? AND users.role IN ? AND users.active", region.Path+"%", []string{"partner", "villager"}).
-		Group("centres.id, centres.name, regions.id, regions.path, users.role").Scan(&rows).Error
+		Where("regions.path LIKE ?", region.Path+"%").Scan(&rows).Error
 	if err != nil {
 		return nil, errs.Wrap(err, "count learners")
 	}

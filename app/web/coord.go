@@ -75,12 +75,18 @@ func (s *Server) coordHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := coordHomeView{Overview: ov}
-	if v.Partners, v.PartnerTotal, err = s.reports.Matrix(c.Request().Context(), sc.Region, 1); err != nil {
-		return err
+	v := coordHomeView{Overview: ov, PartnerTotal: int64(ov.Total.Partners)}
+	// A township or village's partners fit on the page; a county's are in the matrix.
+	if ov.Total.Partners <= homePartners {
+		if v.Partners, _, err = s.reports.Matrix(c.Request().Context(), sc.Region, 1); err != nil {
+			return err
+		}
 	}
 	return s.showCoord(c, "coord_home", sc, v)
 }
+
+// homePartners is the most partners the overview lists; above it, it links to the matrix.
+const homePartners = report.PartnersPerPage
 
 // coordHomeView is the overview and the first page of the region's partners.
 type coordHomeView struct {
