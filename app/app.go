@@ -76,6 +76,9 @@ func Run(ctx context.Context, assets Assets, args []string, getenv func(string) 
 	if len(args) > 0 && args[0] == "loadgen" {
 		return runLoadgen(ctx, assets, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "backup" {
+		return runBackup(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

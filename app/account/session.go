@@ -153,3 +153,46 @@ func recordActivity(g *gorm.DB, u *User, now time.Time) error {
 		DoUpdates: clause.Assignments(map[string]any{"active": gorm.Expr("centre_weekly_active.active + 1")}),
 	}).Create(&centreWeek{CentreID: *u.CentreID, Week: week, Active: 1}).Error
 }
+
+// SessionInfo is one signed-in browser as an admin sees it. The token (and its hash) is
+// never shown.
+type SessionInfo struct {
+	ID         uint
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// Sessions lists the browsers where a person is signed in, most recently used first;
+// sessions that have expired (idle or too old) are left out, since they no longer work.
+// Admins only; NotFound when there is no such account.
+func (s *Service) Sessions(ctx context.Context, actor *User, userID uint) ([]SessionInfo, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if _, err := s.User(ctx, userID); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []SessionInfo
+	err := s.db.WithContext(ctx).Model(&Session{}).
+		Select("id, created_at, last_seen_at, ip, user_agent").
+		Where("user_id = ? AND expires_at > ? AND last_seen_at > ?", userID, now, now.Add(-s.IdleTimeout)).
+		Order("last_seen_at DESC, id DESC").Scan(&out).Error
+	return out, errs.Wrap(err, "list sessions")
+}
+
+// EndSessions signs a person out of every browser at once (a lost phone, a shared computer
+// left signed in) and returns how many sessions ended. Their account stays active. Admins
+// only; NotFound when there is no such account.
+func (s *Service) EndSessions(ctx context.Context, actor *User, userID uint) (int64, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return 0, err
+	}
+	if _, err := s.User(ctx, userID); err != nil {
+		return 0, err
+	}
+	res := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&Session{})
+	return res.RowsAffected, errs.Wrap(res.Error, "end sessions")
+}

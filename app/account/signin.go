@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -17,6 +19,10 @@ func (s *Service) SignIn(ctx context.Context, login, password, ip string) (*User
 	login = NormalizeLogin(login)
 	key := accountKey("login", login)
 	return s.signIn(ctx, key, ip, password, func(g *gorm.DB, u *User) error {
+		if !utf8.ValidString(login) || strings.ContainsRune(login, 0) {
+			// No account has such a login, and PostgreSQL would refuse it in the query.
+			return gorm.ErrRecordNotFound
+		}
 		return g.Where("login = ?", login).Take(u).Error
 	}, func(u *User) string { return u.PasswordHash })
 }

@@ -32,6 +32,7 @@ func TestSignIn(t *testing.T) {
 			{"villager PIN as password", "13800000001", fixturePIN, nil},
 			{"very long login", strings.Repeat("a", 200), fixturePassword, nil},
 			{"login not UTF-8", "partner-a1\xff", fixturePassword, nil},
+			{"login with a NUL byte", "partner-a1\x00", fixturePassword, nil},
 			{"password longer than allowed", "partner-a1", fixturePassword + strings.Repeat("x", 600), nil},
 		}
 		var failed *errs.Error
@@ -79,6 +80,7 @@ func TestSignInPIN(t *testing.T) {
 			{"password as PIN", "13800000011", fixturePassword, nil},
 			{"very long phone", strings.Repeat("1", 200), fixturePIN, nil},
 			{"phone not UTF-8", "1380000000\xff", fixturePIN, nil},
+			{"phone with a NUL byte", "1380000000\x00", fixturePIN, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -28,10 +29,10 @@ func accountKey(kind, id string) string { return throttleKey(kind, id) }
 func ipKey(ip string) string            { return throttleKey("ip", ip) }
 
 // throttleKey keeps what was typed readable when it is short, and hashes it when it is long
-// or not valid text, so that every key fits its column (160 characters) and PostgreSQL
-// accepts it: a refused write would leave the failure uncounted.
+// or not valid text (invalid UTF-8, a NUL byte), so that every key fits its column (160
+// characters) and PostgreSQL accepts it: a refused write would leave the failure uncounted.
 func throttleKey(kind, id string) string {
-	if len(id) > 100 || !utf8.ValidString(id) {
+	if len(id) > 100 || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
 		sum := sha256.Sum256([]byte(id))
 		id = "sha256:" + hex.EncodeToString(sum[:])
 	}

@@ -333,6 +333,8 @@ func (s *Service) Users(ctx context.Context, actor *User, f UserFilter) ([]User,
 		q = q.Where("centre_id = ?", f.CentreID)
 	}
 	if t := strings.TrimSpace(f.Query); t != "" {
+		// Bytes that are not UTF-8, and NUL, match nothing (PostgreSQL refuses them in text).
+		t = strings.ReplaceAll(strings.ToValidUTF8(t, "\uFFFD"), "\x00", "\uFFFD")
 		like := "%" + escapeLike(t) + "%"
 		q = q.Where("name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'", like, like, like)
 	}

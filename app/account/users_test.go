@@ -441,6 +441,7 @@ func TestUsers(t *testing.T) {
 			{"percent is literal", account.UserFilter{Query: "%"}, []*account.User{percent}, 1},
 			{"underscore is literal", account.UserFilter{Query: "_"}, []*account.User{underscore}, 1},
 			{"role and query together", account.UserFilter{Role: account.RolePartner, Query: "00000001"}, nil, 0},
+			{"invalid UTF-8 matches nothing", account.UserFilter{Query: "Partner\xff"}, nil, 0},
 			{"page", account.UserFilter{Limit: 2, Offset: 1}, []*account.User{percent, w.villagerA1}, 9},
 		}
 		for _, tt := range tests {

@@ -111,7 +111,8 @@ type LessonText struct {
 	Summary string
 	Body    template.HTML // the lesson without its quiz
 	Quiz    Quiz
-	Bytes   int // compressed size of the lesson's text and images, for "download size"
+	Bytes   int      // compressed size of the lesson's text and images, for "download size"
+	Images  []string // URLs of the images the lesson and its quiz show, for saving it offline
 }
 
 // In returns the lesson's text in lang, falling back to the source language.

@@ -3,13 +3,19 @@ package course
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/xml"
 	"fmt"
 	"html/template"
+	stdimage "image"
+	_ "image/gif"  // lesson image sizes
+	_ "image/jpeg" // lesson image sizes
+	_ "image/png"  // lesson image sizes
 	"io/fs"
 	"net/url"
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -20,6 +26,7 @@ import (
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
+	_ "golang.org/x/image/webp" // lesson image sizes
 )
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -473,7 +480,8 @@ func (ld *loader) renderLesson(f *file, l *Lesson, cat *Catalog) {
 		t.Title, t.Summary = metaString(f.meta, "title"), metaString(f.meta, "summary")
 	}
 	// Resolve links and images before the quiz is cut out, so the quiz's are checked too.
-	images := ld.resolve(f, cat)
+	images, urls := ld.resolve(f, cat)
+	t.Images = urls
 	t.Quiz = ld.extractQuiz(f, l)
 	body := ld.renderDoc(f) // without the quiz
 	t.Body = body
@@ -654,14 +662,16 @@ func (ld *loader) block(f *file, n ast.Node) template.HTML {
 // render resolves links and images, then renders the document. It returns the HTML and the
 // total size of the images it shows.
 func (ld *loader) render(f *file, cat *Catalog) (template.HTML, int) {
-	images := ld.resolve(f, cat)
+	images, _ := ld.resolve(f, cat)
 	return ld.renderDoc(f), images
 }
 
 // resolve rewrites the document's links and images to their URLs, reports broken ones, and
-// returns the total size of the images.
-func (ld *loader) resolve(f *file, cat *Catalog) int {
+// returns the total size of the images and their URLs. Images load lazily and carry their
+// size, so a phone downloads only what comes into view and the text does not jump.
+func (ld *loader) resolve(f *file, cat *Catalog) (int, []string) {
 	images := 0
+	var urls []string
 	var unsafe []*ast.AutoLink
 	ast.Walk(f.doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -671,9 +681,21 @@ func (ld *loader) resolve(f *file, cat *Catalog) int {
 		case *ast.Link:
 			n.Destination = []byte(ld.resolveLink(f, n, cat))
 		case *ast.Image:
-			dest, size := ld.resolveImage(f, n)
-			n.Destination = []byte(dest)
-			images += size
+			img := ld.resolveImage(f, n)
+			n.Destination = []byte(img.url)
+			if img.url == "" {
+				break
+			}
+			images += img.size
+			if !slices.Contains(urls, img.url) {
+				urls = append(urls, img.url)
+			}
+			n.SetAttributeString("loading", []byte("lazy"))
+			n.SetAttributeString("decoding", []byte("async"))
+			if img.width > 0 && img.height > 0 {
+				n.SetAttributeString("width", []byte(strconv.Itoa(img.width)))
+				n.SetAttributeString("height", []byte(strconv.Itoa(img.height)))
+			}
 		case *ast.AutoLink:
 			// <scheme:…> autolinks follow the same rule as other links.
 			dest := string(n.URL(f.src))
@@ -688,7 +710,7 @@ func (ld *loader) resolve(f *file, cat *Catalog) int {
 	for _, n := range unsafe {
 		n.Parent().ReplaceChild(n.Parent(), n, ast.NewString(n.Label(f.src)))
 	}
-	return images
+	return images, urls
 }
 
 func allowedScheme(scheme string) bool {
@@ -745,24 +767,97 @@ func (ld *loader) resolveLink(f *file, n *ast.Link, cat *Catalog) string {
 	return "#"
 }
 
-// resolveImage checks that an image exists under the course's images/ folder and returns
-// its URL and size.
-func (ld *loader) resolveImage(f *file, n *ast.Image) (string, int) {
+// Images must suit a phone on slow data: small files, not wider than a large phone screen.
+const (
+	maxImageBytes = 150 << 10
+	maxImageWidth = 1280
+)
+
+// image is a lesson image as the page shows it.
+type image struct {
+	url           string
+	size          int // bytes of the file
+	width, height int // in CSS pixels; 0 when unknown
+}
+
+// resolveImage checks that an image exists under the course's images/ folder, is light
+// enough for a phone, and returns its URL, size and dimensions.
+func (ld *loader) resolveImage(f *file, n *ast.Image) image {
 	dest := string(n.Destination)
 	target := path.Clean(path.Join(f.course, dest))
 	if strings.Contains(dest, ":") || !strings.HasPrefix(target, f.course+"/images/") {
 		ld.add(f.name, lineOf(f.src, n), "image %q must be a file in %s/images/", dest, f.course)
-		return "", 0
+		return image{}
 	}
 	st, err := fs.Stat(ld.fsys, target)
 	if err != nil || st.IsDir() {
 		ld.add(f.name, lineOf(f.src, n), "broken image %q: file not found", dest)
-		return "", 0
+		return image{}
 	}
 	if len(plain(string(ld.inline(f, n)))) == 0 {
 		ld.add(f.name, lineOf(f.src, n), "image %q needs alt text: ![what it shows](%s)", dest, dest)
 	}
-	return "/courses/" + target, int(st.Size())
+	img := image{url: "/courses/" + target, size: int(st.Size())}
+	if b, err := fs.ReadFile(ld.fsys, target); err == nil {
+		img.width, img.height = imageDimensions(b)
+	}
+	if img.size > maxImageBytes {
+		ld.add(f.name, lineOf(f.src, n), "image %q is %d KB; make it smaller than %d KB so it loads on slow phones", dest, (img.size+1023)/1024, maxImageBytes>>10)
+	}
+	if img.width > maxImageWidth {
+		ld.add(f.name, lineOf(f.src, n), "image %q is %d px wide; resize it to at most %d px for phones", dest, img.width, maxImageWidth)
+	}
+	return img
+}
+
+// imageDimensions reads an image's width and height: from the root element of an SVG (its
+// width and height, else its viewBox), or from the header of a PNG, JPEG, GIF or WebP.
+func imageDimensions(b []byte) (width, height int) {
+	if cfg, _, err := stdimage.DecodeConfig(bytes.NewReader(b)); err == nil {
+		return cfg.Width, cfg.Height
+	}
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return 0, 0
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if el.Name.Local != "svg" {
+			return 0, 0
+		}
+		var w, h, box string
+		for _, a := range el.Attr {
+			switch a.Name.Local {
+			case "width":
+				w = a.Value
+			case "height":
+				h = a.Value
+			case "viewBox":
+				box = a.Value
+			}
+		}
+		width, height = svgLength(w), svgLength(h)
+		if width > 0 && height > 0 {
+			return width, height
+		}
+		if f := strings.Fields(strings.ReplaceAll(box, ",", " ")); len(f) == 4 {
+			return svgLength(f[2]), svgLength(f[3])
+		}
+		return 0, 0
+	}
+}
+
+// svgLength reads a length in pixels ("240", "240px", "240.5"); other units give 0.
+func svgLength(s string) int {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "px"), 64)
+	if err != nil || v <= 0 {
+		return 0
+	}
+	return int(v + 0.5)
 }
 
 // compareTranslations checks that every translation's quiz matches the source's question

@@ -286,7 +286,7 @@ type Submission struct {
 // transaction. Submitting the same key again returns the first attempt and changes nothing.
 // It returns Invalid for answers that do not fit the quiz and Conflict for a locked lesson.
 func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Lesson, sub Submission) (*Attempt, error) {
-	if len(sub.Key) < 16 || len(sub.Key) > 64 {
+	if !validKey(sub.Key) {
 		return nil, errs.New(errs.Invalid, "error.quiz_stale")
 	}
 	if !l.For(who.Audience) {
@@ -436,4 +436,18 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 		return nil, errs.New(errs.NotFound, "error.certificate_unknown")
 	}
 	return &c, errs.Wrap(err, "find certificate")
+}
+
+// validKey reports whether an attempt's idempotency key has the shape the pages and the
+// offline queue make (16 to 64 letters, digits, - and _), so nothing else reaches a query.
+func validKey(k string) bool {
+	if len(k) < 16 || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -37,8 +37,23 @@ func (CourseStats) TableName() string { return "learner_course_stats" }
 // StuckAttempts is how many attempts without a pass make a lesson "stuck".
 const StuckAttempts = 3
 
+// statsLockClass is the first key of the PostgreSQL advisory locks that queue one
+// learner's roll-up refreshes ("ST").
+const statsLockClass int32 = 0x5354
+
 // refreshStats recomputes the learner's roll-ups from their progress inside tx.
 func (s *Service) refreshStats(tx *gorm.DB, who Learner) error {
+	// Two transactions of one learner at once (two tabs, a quiz and a shop task) must not
+	// each recompute the roll-up from a snapshot that misses the other's change: the later
+	// write would undo the earlier, and the centre's totals would drift by the difference.
+	// SQLite's immediate transactions already run one at a time; on PostgreSQL (read
+	// committed) a per-learner lock held to the end of the transaction queues them, and the
+	// snapshot read after it sees the other's commit.
+	if tx.Dialector.Name() == "postgres" {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, ?)", statsLockClass, int32(who.ID)).Error; err != nil {
+			return err
+		}
+	}
 	snap, err := (&Service{db: tx, courses: s.courses, now: s.now}).Snapshot(tx.Statement.Context, who)
 	if err != nil {
 		return err

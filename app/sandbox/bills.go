@@ -96,6 +96,9 @@ var holders = []string{"张*英", "李*华", "王*兰", "刘*明", "陈*芳", "�
 // LookUpBill answers like the utility's system, deterministically per account number.
 func LookUpBill(kind, account string) (*Bill, error) {
 	account = strings.TrimSpace(account)
+	if !contains(BillKinds, kind) {
+		return nil, errs.Field("kind", "error.bad_request")
+	}
 	if !ValidAccount(kind, account) {
 		return nil, errs.Field("account", "bill.error.account_"+kind)
 	}

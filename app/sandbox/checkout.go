@@ -55,7 +55,7 @@ const (
 // order. Errors: Invalid for a bad form or wrong PIN, Conflict for an empty cart, a sold-out
 // item or a declined payment, TooMany while payment is locked after wrong PINs.
 func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres Centres) (*Order, error) {
-	if len(f.Key) < 16 || len(f.Key) > 64 {
+	if !validKey(f.Key) {
 		return nil, errs.New(errs.Invalid, "shop.error.checkout_stale")
 	}
 	if prev, err := s.orderByKey(ctx, o.UserID, f.Key); err != nil || prev != nil {
@@ -76,7 +76,7 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 			return nil, errs.Field("centre", "shop.error.centre")
 		}
 	case DeliveryHome:
-		if n := utf8.RuneCountInString(f.Address); n < 4 || n > 200 || !utf8.ValidString(f.Address) {
+		if n := utf8.RuneCountInString(f.Address); n < 4 || n > 200 || !utf8.ValidString(f.Address) || strings.ContainsRune(f.Address, 0) {
 			return nil, errs.Field("address", "shop.error.address")
 		}
 	default:
@@ -285,4 +285,18 @@ func Yuan(cents int64) string {
 		sign, cents = "-", -cents
 	}
 	return fmt.Sprintf("%s¥%d.%02d", sign, cents/100, cents%100)
+}
+
+// validKey reports whether an idempotency key has the shape the pages make (16 to 64
+// letters, digits, - and _), so nothing else reaches a query.
+func validKey(k string) bool {
+	if len(k) < 16 || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -273,14 +273,14 @@ func (s *Service) PickUp(ctx context.Context, o Owner, orderID uint, code string
 // RequestReturn asks for a return and refund of a received order (once per order). The
 // refund reaches the wallet a simulated day later.
 func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reason, note string) error {
-	note = strings.TrimSpace(note)
 	if !contains(ReturnReasons, reason) {
 		return errs.Field("reason", "shop.error.return_reason")
 	}
-	if utf8.RuneCountInString(note) > 300 || !utf8.ValidString(note) {
-		return errs.Field("note", "error.too_long").With("Max", 300)
+	note, err := cleanText("note", note, 0, 300)
+	if err != nil {
+		return err
 	}
-	err := s.inOrder(ctx, o, orderID, "Aftersale", func(tx *gorm.DB, w *Wallet, ord Order) error {
+	err = s.inOrder(ctx, o, orderID, "Aftersale", func(tx *gorm.DB, w *Wallet, ord Order) error {
 		now := w.SimNow(s.now())
 		if ord.Aftersale != nil {
 			return errs.New(errs.Conflict, "shop.error.return_exists")
@@ -301,7 +301,10 @@ func (s *Service) WriteReview(ctx context.Context, o Owner, orderID, productID u
 	if stars < 1 || stars > 5 {
 		return errs.Field("stars", "shop.error.stars")
 	}
-	if !utf8.ValidString(text) || utf8.RuneCountInString(text) > 500 {
+	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+		return errs.Field("text", "error.text_invalid")
+	}
+	if utf8.RuneCountInString(text) > 500 {
 		return errs.Field("text", "error.too_long").With("Max", 500)
 	}
 	if utf8.RuneCountInString(text) < 2 {

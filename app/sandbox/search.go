@@ -52,6 +52,9 @@ func (s *Service) Search(ctx context.Context, o Owner, q Query) ([]Hit, int64, e
 	if q.Category != "" && !contains(Categories, q.Category) {
 		return nil, 0, errs.Field("category", "shop.error.category")
 	}
+	if !utf8.ValidString(q.Text) || strings.ContainsRune(q.Text, 0) {
+		return nil, 0, errs.Field("q", "error.text_invalid")
+	}
 	if utf8.RuneCountInString(q.Text) > 50 {
 		return nil, 0, errs.Field("q", "error.too_long").With("Max", 50)
 	}

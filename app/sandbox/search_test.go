@@ -255,6 +255,8 @@ func TestSearch(t *testing.T) {
 				{MinCents: -1},
 				{MinCents: 2000, MaxCents: 1000},
 				{Text: strings.Repeat("肥", 51)},
+				{Text: "复合\x00肥"}, // PostgreSQL refuses NUL in text
+				{Text: "复合\xff肥"},
 			} {
 				_, _, err := w.svc.Search(w.ctx, o, q)
 				wantErr(t, err, errs.Invalid, "")

@@ -24,6 +24,7 @@ type accountsView struct {
 	Form     account.AccountForm
 	Edit     *account.User
 	Sessions int64
+	Devices  []account.SessionInfo // where the edited person is signed in
 }
 
 // CentreName returns the name of centre id, for list rows.
@@ -143,8 +144,11 @@ func (s *Server) accountEditData(c echo.Context, id uint) (accountsView, error) 
 	if v.Edit, err = s.accounts.User(c.Request().Context(), id); err != nil {
 		return v, err
 	}
-	v.Sessions, err = s.accounts.CountSessions(c.Request().Context(), id)
-	return v, err
+	if v.Devices, err = s.accounts.Sessions(c.Request().Context(), currentUser(c), id); err != nil {
+		return v, err
+	}
+	v.Sessions = int64(len(v.Devices))
+	return v, nil
 }
 
 // accountEdit is GET /admin/accounts/:id: edit, reset password or PIN, deactivate.
@@ -210,4 +214,17 @@ func (s *Server) accountSetActive(c echo.Context) error {
 		key = "flash.account_activated"
 	}
 	return s.redirectFlash(c, fmt.Sprintf("/admin/accounts/%d", id), key)
+}
+
+// accountSessionsEnd is POST /admin/accounts/:id/sessions/end: the person is signed out on
+// every device (a lost phone, a shared computer left signed in); the account stays active.
+func (s *Server) accountSessionsEnd(c echo.Context) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.accounts.EndSessions(c.Request().Context(), currentUser(c), id); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, fmt.Sprintf("/admin/accounts/%d", id), "flash.sessions_ended")
 }

@@ -88,6 +88,22 @@ func (a *assets) URL(name string) (string, error) {
 	return "/static/" + f.hashed, nil
 }
 
+// file returns the content of a static file by its plain name.
+func (a *assets) file(name string) ([]byte, error) {
+	if a.reload {
+		if err := a.load(); err != nil {
+			return nil, err
+		}
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	f := a.files[name]
+	if f == nil {
+		return nil, fmt.Errorf("no static file %q", name)
+	}
+	return f.body, nil
+}
+
 // serve answers GET /static/*. The current hashed name is cached for a year as immutable; a
 // stale hash or plain name is still served (an old page may ask for it) but not cached long.
 func (a *assets) serve(c echo.Context) error {

@@ -99,7 +99,8 @@ type lessonRow struct {
 
 type courseView struct {
 	courseCard
-	Lessons []lessonRow
+	Lessons   []lessonRow
+	OfflineKB int // about how much saving the course for offline downloads
 }
 
 // courseShow is GET /courses/:course: the introduction and the lessons with their status.
@@ -116,6 +117,9 @@ func (s *Server) courseShow(c echo.Context) error {
 	v := courseView{courseCard: card(sn, co, lang)}
 	for _, l := range co.LessonsFor(sn.Learner.Audience) {
 		v.Lessons = append(v.Lessons, lessonRow{Lesson: l, Text: l.In(lang), Passed: sn.Passed(l), Mastered: sn.Mastered(l), Locked: len(sn.Locked(l)) > 0})
+	}
+	if v.OfflineKB, err = s.offlineKB(co, sn.Learner.Audience, lang); err != nil {
+		return err
 	}
 	return s.show(c, "course", v)
 }

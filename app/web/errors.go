@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,6 +72,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
+	// A script asking for JSON gets the status and the message, never a page or a redirect.
+	if wantsJSON(c) {
+		msg := s.translatorOf(c).T(key, args)
+		if err := c.JSON(status, map[string]string{"error": msg}); err != nil {
+			s.log.Error("write error", "err", err)
+		}
+		return
+	}
 	// A signed-out person asking for a page is sent to sign in, and brought back afterwards.
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
 		c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
@@ -93,3 +102,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 var errForbidden = errs.New(errs.Forbidden, "error.forbidden")
+
+// wantsJSON reports whether the request comes from a script that asked for JSON
+// (static/offline.js), not from a browser navigating.
+func wantsJSON(c echo.Context) bool {
+	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
+}
+
+// translatorOf is the request's translator, for messages outside a page.
+func (s *Server) translatorOf(c echo.Context) *Translator {
+	if tr, ok := c.Get(ctxTranslator).(*Translator); ok && tr != nil {
+		return tr
+	}
+	return s.cat.translator(s.requestLang(c))
+}

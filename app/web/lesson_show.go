@@ -1,7 +1,11 @@
 package web
 
 import (
-	"crypto/rand"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	mrand "math/rand/v2"
 
@@ -49,6 +53,8 @@ type lessonView struct {
 	Cert       *progress.Certificate
 	PassMark   int
 	Lang       string
+	Learner    uint   // whose quiz form this is, so answers go to the person who gave them
+	Grade      string // the right answers as JSON, for grading in the page when offline
 }
 
 // LockedTitle is the title of a prerequisite, in the page's language.
@@ -97,7 +103,8 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert
 	}
-	if u.Role.Learner() {
+	// A lesson downloaded to be saved for offline ("Purpose: prefetch") is not one opened.
+	if u.Role.Learner() && c.Request().Header.Get("Purpose") != "prefetch" {
 		if err := s.progress.Opened(ctx, sn, l); err != nil {
 			return nil, err
 		}
@@ -112,7 +119,16 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		}
 		v.Attempt, v.Key = a, a.AttemptKey
 	} else {
-		v.Key = rand.Text()
+		var attempts int
+		if p := sn.Lessons[l.Key()]; p != nil {
+			attempts = p.Attempts
+		}
+		session, _ := c.Get(ctxToken).(string)
+		v.Key = quizKey(session, sn.Learner.ID, l, attempts)
+		v.Learner = sn.Learner.ID
+		if v.Grade, err = offlineGrade(l, v.PassMark); err != nil {
+			return nil, err
+		}
 	}
 	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
 	if v.Attempt != nil {
@@ -129,6 +145,39 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		}
 	}
 	return v, nil
+}
+
+// quizKey is the idempotency key of a learner's next attempt at a lesson's quiz. It is
+// derived, not random, so an unchanged lesson page has the same bytes on every reload (and
+// costs a 304). It changes with each recorded attempt and with the sign-in (an HMAC keyed
+// by the session token, which it does not reveal), so a double tap is one attempt while
+// another phone's attempt is its own. Answers queued offline get a fresh random key in the
+// page instead (static/offline.js).
+func quizKey(session string, learner uint, l *course.Lesson, attempts int) string {
+	h := hmac.New(sha256.New, []byte(session))
+	fmt.Fprintf(h, "quiz key\x00%d\x00%s\x00%d", learner, l.Key(), attempts)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// offlineGrade is what the page needs to grade the quiz without a connection: the pass mark
+// and the right option ids of each question. Only static/offline.js reads it; the server
+// grades every attempt again when it arrives, and its grade is the one that counts.
+func offlineGrade(l *course.Lesson, pass int) (string, error) {
+	g := struct {
+		Pass    int                 `json:"pass"`
+		Answers map[string][]string `json:"answers"`
+	}{Pass: pass, Answers: map[string][]string{}}
+	for _, q := range l.In(course.Langs[0]).Quiz.Questions {
+		right := []string{}
+		for _, o := range q.Options {
+			if o.Correct {
+				right = append(right, o.ID)
+			}
+		}
+		g.Answers[q.ID] = right
+	}
+	b, err := json.Marshal(g)
+	return string(b), err
 }
 
 // shuffled returns the questions with their options in an order fixed by the attempt key:

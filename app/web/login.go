@@ -126,6 +126,9 @@ func (s *Server) endSession(c echo.Context) error {
 		return err
 	}
 	s.clearSessionCookie(c)
+	// Pages may sit in the browser's cache (they are revalidated with ETags): on a shared
+	// computer the next person must not find the last person's pages there.
+	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
 	c.Set(ctxUser, nil)
 	return nil
 }

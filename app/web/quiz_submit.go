@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,8 +14,11 @@ import (
 )
 
 // quizSubmit is POST /courses/:course/:lesson/quiz (fields key, and q1, q2, … with option
-// ids). The server grades; the learner is sent to the lesson page showing the feedback.
-// The same key sent twice (a double tap, a resend after a lost connection) is one attempt.
+// ids; learner, when present, must be the signed-in person). The server grades; the learner
+// is sent to the lesson page showing the feedback. The same key sent twice (a double tap, a
+// resend after a lost connection, answers queued offline and sent again) is one attempt.
+// A script that asks for JSON (static/offline.js sending answers given offline) gets the
+// server's grade as JSON instead of the redirect.
 func (s *Server) quizSubmit(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
@@ -41,11 +45,25 @@ func (s *Server) quizSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if by := c.FormValue("learner"); by != "" && by != strconv.FormatUint(uint64(who.ID), 10) {
+		// The form was opened by someone else on this device (another person signed in since).
+		return s.quizFormError(c, sub, errs.New(errs.Conflict, "error.quiz_other_person"))
+	}
 	a, err := s.progress.RecordAttempt(ctx, who, l, sub)
 	if err != nil {
 		return s.quizFormError(c, sub, err)
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("%s?attempt=%d#result", l.URL(), a.ID))
+	to := fmt.Sprintf("%s?attempt=%d#result", l.URL(), a.ID)
+	if wantsJSON(c) {
+		tr := s.translatorOf(c)
+		verdict := tr.T("quiz.passed")
+		if !a.Passed {
+			verdict = tr.T("quiz.not_passed", "Need", l.PassMark())
+		}
+		return c.JSON(http.StatusOK, map[string]any{"attempt": a.ID, "right": a.Right, "total": a.Total, "passed": a.Passed,
+			"url": to, "text": tr.T("quiz.score", "Right", a.Right, "Total", a.Total) + " " + verdict})
+	}
+	return c.Redirect(http.StatusSeeOther, to)
 }
 
 func everyQuestionAnswered(l *course.Lesson, a course.Answers) error {
@@ -61,7 +79,7 @@ func everyQuestionAnswered(l *course.Lesson, a course.Answers) error {
 // recorded.
 func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err error) error {
 	e, ok := err.(*errs.Error)
-	if !ok || (e.Code != errs.Invalid && e.Code != errs.Conflict) {
+	if !ok || (e.Code != errs.Invalid && e.Code != errs.Conflict) || wantsJSON(c) {
 		return err
 	}
 	v, lerr := s.lessonData(c, 0)

@@ -78,6 +78,8 @@ func (v *views) funcs() template.FuncMap {
 			return map[string]any{"P": p, "Done": done, "Total": total, "Percent": percent}
 		},
 		"yuan": sandbox.Yuan,
+		// maskPhone shows a phone number to someone who needs to recognise it, not use it.
+		"maskPhone": maskPhone,
 		// simtime shows a time of a learner's simulated clock, to the minute.
 		"simtime": func(t time.Time) string { return t.Local().Format("01-02 15:04") },
 		"stars": func(n int) string {
@@ -241,9 +243,19 @@ func (s *Server) render(c echo.Context, status int, p *Page) error {
 	}
 	h := c.Response().Header()
 	h.Set("Content-Language", p.Lang)
-	h.Set("Cache-Control", "no-store")
+	// Pages are per person: the browser may keep one but must check it is current (the etag
+	// middleware answers 304 when it is). Sign-in pages, errors and answers to a POST (which
+	// may show a one-time secret) are never kept.
+	if status == http.StatusOK && c.Request().Method == http.MethodGet && !neverStored[p.Name] {
+		h.Set("Cache-Control", "private, no-cache")
+	} else {
+		h.Set("Cache-Control", "no-store")
+	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// neverStored are the pages browsers must not keep.
+var neverStored = map[string]bool{"login": true, "login_pin": true, "error": true}
 
 // show renders a page with status 200.
 func (s *Server) show(c echo.Context, name string, data any) error {

@@ -25,10 +25,14 @@ func (s *Server) registerRoutes() {
 	s.e.GET("/static/*", s.assets.serve)
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/metrics", s.metricsHandler())
+	s.e.GET("/sw.js", s.serviceWorker)
+	s.e.GET("/manifest.webmanifest", s.manifest)
 	s.routes = append(s.routes,
 		Route{Method: http.MethodGet, Path: "/static/*", Public: true},
 		Route{Method: http.MethodGet, Path: "/healthz", Public: true},
-		Route{Method: http.MethodGet, Path: "/metrics", Public: true})
+		Route{Method: http.MethodGet, Path: "/metrics", Public: true},
+		Route{Method: http.MethodGet, Path: "/sw.js", Public: true},
+		Route{Method: http.MethodGet, Path: "/manifest.webmanifest", Public: true})
 
 	s.public(http.MethodGet, "/login", s.loginShow)
 	s.public(http.MethodPost, "/login", s.loginSubmit)
@@ -44,6 +48,8 @@ func (s *Server) registerRoutes() {
 
 	s.handle(http.MethodGet, "/courses", s.catalogue, nil)
 	s.handle(http.MethodGet, "/courses/:course", s.courseShow, nil)
+	s.handle(http.MethodGet, "/courses/:course/offline.json", s.offlinePackShow, nil)
+	s.public(http.MethodGet, "/offline", s.offlineShow)
 	s.handle(http.MethodGet, "/courses/:course/:lesson", s.lessonShow, nil)
 	s.handle(http.MethodPost, "/courses/:course/:lesson/quiz", s.quizSubmit, learners)
 	s.public(http.MethodGet, "/courses/:course/images/*", s.courseImage)
@@ -123,6 +129,11 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/coord/assignments", s.coordAssignments, coordinators)
 	s.handle(http.MethodPost, "/coord/assignments", s.coordAssign, coordinators)
 	s.handle(http.MethodGet, "/coord/export.csv", s.coordExport, coordinators)
+	s.handle(http.MethodGet, "/coord/enrol", s.coordEnrolShow, coordinators)
+	s.handle(http.MethodGet, "/coord/enrol/template.csv", s.coordEnrolTemplate, coordinators)
+	s.handle(http.MethodGet, "/coord/enrol/check", s.coordEnrolCheckAgain, coordinators)
+	s.handle(http.MethodPost, "/coord/enrol/check", s.coordEnrolCheck, coordinators)
+	s.handle(http.MethodPost, "/coord/enrol", s.coordEnrol, coordinators)
 
 	s.handle(http.MethodGet, "/admin", s.adminHome, admins)
 	s.handle(http.MethodGet, "/admin/regions", s.regionList, admins)
@@ -139,6 +150,7 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/admin/accounts/:id", s.accountEdit, admins)
 	s.handle(http.MethodPost, "/admin/accounts/:id", s.accountUpdate, admins)
 	s.handle(http.MethodPost, "/admin/accounts/:id/active", s.accountSetActive, admins)
+	s.handle(http.MethodPost, "/admin/accounts/:id/sessions/end", s.accountSessionsEnd, admins)
 
 	s.e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 }

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -64,6 +66,7 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	routes   []Route
+	sizes    sync.Map // compressed sizes of files, for "save for offline" (offline.go)
 
 	csrfCheck echo.MiddlewareFunc
 }
@@ -166,6 +169,8 @@ func (s *Server) middleware() {
 	}}))
 	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
 	s.e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 512}))
+	// Inside gzip, so pages are hashed before compression and a 304 goes out with no body.
+	s.e.Use(s.etag)
 }
 
 // csrf checks the _csrf form field against this browser's CSRF cookie on every
@@ -181,6 +186,11 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		CookieSameSite: http.SameSiteLaxMode,
 		ContextKey:     "csrf",
 		ErrorHandler: func(err error, c echo.Context) error {
+			// A body over the limit sent without a Content-Length (chunked) is only found
+			// out while the token is read: it is too large, not forbidden.
+			if _, rerr := c.Request().Body.Read(make([]byte, 1)); errors.Is(rerr, echo.ErrStatusRequestEntityTooLarge) {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
 			return echo.NewHTTPError(http.StatusForbidden, "csrf").SetInternal(err)
 		},
 	})

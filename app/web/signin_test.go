@@ -101,6 +101,9 @@ func TestSignOutEndsTheSessionOnTheServer(t *testing.T) {
 	if r.Status != http.StatusSeeOther || r.Location != "/login" {
 		t.Fatalf("logout: %d %q", r.Status, r.Location)
 	}
+	if r.Header.Get("Clear-Site-Data") != `"cache"` {
+		t.Error("sign-out does not clear the browser's cached pages")
+	}
 	if c.Cookie("cunlu_session") != nil {
 		t.Error("session cookie still in the browser after sign-out")
 	}
