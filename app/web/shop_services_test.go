@@ -110,6 +110,28 @@ func TestSellingJourney(t *testing.T) {
 	if !hasTask(t, env, "partner", "sell-ship-order") {
 		t.Error("sell-ship-order not recorded")
 	}
+	// Ship everything that came in; a buyer then asks to return a parcel, and is refunded.
+	var open []sandbox.SellOrder
+	env.App.Accounts.DB().Where("status IN ?", []string{sandbox.SellNew, sandbox.SellAccepted, sandbox.SellPacked}).Find(&open)
+	for _, o := range open {
+		p := fmt.Sprintf("/shop/sell/orders/%d", o.ID)
+		for _, step := range []url.Values{{"action": {"accept"}}, {"action": {"pack"}}, {"action": {"ship"}, "tracking": {fmt.Sprintf("SF00000000%02d", o.ID)}}} {
+			c.Post(p, step)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		c.Post("/shop/sell/wait", nil)
+	}
+	var ret sandbox.SellOrder
+	if err := env.App.Accounts.DB().Where("status = ?", sandbox.SellReturn).First(&ret).Error; err != nil {
+		t.Fatal("no buyer asked for a return")
+	}
+	if r := c.Post(fmt.Sprintf("/shop/sell/orders/%d", ret.ID), url.Values{"action": {"refund"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("refund the return: %d", r.Status)
+	}
+	if !hasTask(t, env, "partner", "sell-handle-return") {
+		t.Error("sell-handle-return not recorded")
+	}
 	st := c.Get("/shop/sell/statement")
 	if st.Status != http.StatusOK {
 		t.Fatalf("statement: %d", st.Status)
