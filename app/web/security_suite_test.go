@@ -22,6 +22,7 @@ package web_test
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html"
 	"net/http"
@@ -362,8 +363,8 @@ func send(c *apptest.Client, r web.Route, path map[string]string, inputs url.Val
 	return c.Post(target, form)
 }
 
-// skipWalk are routes whose answers are not the application's: /metrics is the Prometheus
-// registry and reads no parameter.
+// isInfra reports whether a route is infrastructure rather than a page: static files,
+// liveness, metrics, the service worker and the manifest.
 func isInfra(path string) bool {
 	return path == "/metrics" || path == "/healthz" || path == "/static/*" || path == "/sw.js" || path == "/manifest.webmanifest"
 }
@@ -412,7 +413,7 @@ func TestSecurityEveryRouteSignedOut(t *testing.T) {
 	}
 }
 
-// TestSecurityHostileValuesInEveryParameter puts SQL metacharacters and invalid UTF-8 into
+// TestSecurityHostileValuesInEveryParameter puts SQL metacharacters, invalid UTF-8 and NUL into
 // every path parameter and every query or form field each handler reads, one at a time and
 // all at once, as a role allowed on the route. No answer may be a server error; a refused
 // request (4xx) and any GET leave every table's row count as it was; afterwards every table
@@ -470,7 +471,7 @@ func hostileValuesWalk(t *testing.T, env *apptest.Env) {
 			res := send(c, r, path, in)
 			requests++
 			after := db.counts(t)
-			what := fmt.Sprintf("%s with %q in %s", where, value, cmpOr(only, "every parameter"))
+			what := fmt.Sprintf("%s with %q in %s", where, value, cmp.Or(only, "every parameter"))
 			if res.Status >= 500 {
 				t.Errorf("%s: status %d", what, res.Status)
 				return
@@ -508,13 +509,6 @@ func hostileValuesWalk(t *testing.T, env *apptest.Env) {
 	if params < 150 || requests < 1000 {
 		t.Fatalf("only %d parameters, %d requests: the walk is not reaching the routes", params, requests)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 var (
@@ -870,7 +864,7 @@ func TestSecurityForeignAndGuessedIDs(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/shop/sell/orders", "/shop/sell/messages", "/shop/cart"} {
-		if body := other.Get(path).Body; strings.Contains(body, fmt.Sprintf("/%d\"", sale.ID)) && path == "/shop/sell/orders" ||
+		if body := other.Get(path).Body; strings.Contains(body, fmt.Sprintf("/shop/sell/orders/%d\"", sale.ID)) ||
 			strings.Contains(body, fmt.Sprintf("/shop/sell/messages/%d\"", msg.ID)) || strings.Contains(body, fmt.Sprintf("/shop/cart/%d\"", line.ProductID)) {
 			t.Errorf("another learner's %s lists the owner's objects", path)
 		}
