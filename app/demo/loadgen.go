@@ -12,6 +12,7 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/course"
+	"cunlu/app/progress"
 )
 
 // LoadSize is the shape of a generated data set.
@@ -84,7 +85,7 @@ type generator struct {
 	centres  []uint
 	partners []uint
 	learners []learnerInfo
-	progress map[lpKey]*lpRow
+	progress map[lpKey]*progress.LessonProgress
 	qstats   map[qsKey]*[7]int // answers, wrong, options a–e
 	scores   map[[2]uint]int   // (centre, bucket) → attempts
 	tasks    map[uint]map[string]bool
@@ -185,66 +186,6 @@ type lpKey struct {
 	course, lesson string
 }
 
-type lpRow struct {
-	UserID     uint `gorm:"primaryKey;autoIncrement:false"`
-	Course     string
-	Lesson     string
-	StartedAt  time.Time
-	LastSeenAt time.Time
-	Attempts   int
-	BestRight  int
-	PassedAt   *time.Time
-}
-
-func (lpRow) TableName() string { return "lesson_progress" }
-
-type attemptRow struct {
-	ID         uint
-	UserID     uint
-	AttemptKey string
-	Course     string
-	Lesson     string
-	Lang       string
-	Right      int
-	Total      int
-	Passed     bool
-	CreatedAt  time.Time
-}
-
-func (attemptRow) TableName() string { return "quiz_attempts" }
-
-type answerRow struct {
-	AttemptID uint
-	UserID    uint
-	Course    string
-	Lesson    string
-	Question  string
-	Chosen    int
-	Correct   bool
-}
-
-func (answerRow) TableName() string { return "quiz_answers" }
-
-type taskRow struct {
-	UserID      uint `gorm:"primaryKey;autoIncrement:false"`
-	TaskID      string
-	Evidence    string
-	CompletedAt time.Time
-}
-
-func (taskRow) TableName() string { return "task_completions" }
-
-type certRow struct {
-	Code       string
-	UserID     uint
-	Course     string
-	HolderName string
-	CentreName string
-	IssuedAt   time.Time
-}
-
-func (certRow) TableName() string { return "certificates" }
-
 type qsKey struct {
 	centre                   uint
 	course, lesson, question string
@@ -253,13 +194,13 @@ type qsKey struct {
 // attempts makes learners work through their lessons in order, with retries, until the
 // data set has its number of answers; it keeps the roll-ups on the side.
 func (gen *generator) attempts() error {
-	gen.progress = map[lpKey]*lpRow{}
+	gen.progress = map[lpKey]*progress.LessonProgress{}
 	gen.qstats = map[qsKey]*[7]int{}
 	gen.scores = map[[2]uint]int{}
 	gen.tasks = map[uint]map[string]bool{}
 	answers := 0
-	var atts []attemptRow
-	var ans [][]answerRow
+	var atts []progress.Attempt
+	var ans [][]progress.Answer
 	flush := func() error {
 		if len(atts) == 0 {
 			return nil
@@ -267,7 +208,7 @@ func (gen *generator) attempts() error {
 		if err := gen.insert(&atts, 500); err != nil {
 			return err
 		}
-		var rows []answerRow
+		var rows []progress.Answer
 		for i := range atts {
 			for _, a := range ans[i] {
 				a.AttemptID = atts[i].ID
@@ -295,8 +236,8 @@ func (gen *generator) attempts() error {
 			qs := l.In(course.Langs[0]).Quiz.Questions
 			at := gen.now.Add(-time.Duration(gen.r.IntN(56*24)) * time.Hour)
 			seq++
-			a := attemptRow{UserID: ln.id, AttemptKey: fmt.Sprintf("load-%08d", seq), Course: l.Course.Slug, Lesson: l.Slug, Lang: course.Langs[0], Total: len(qs), CreatedAt: at}
-			var rows []answerRow
+			a := progress.Attempt{UserID: ln.id, AttemptKey: fmt.Sprintf("load-%08d", seq), Course: l.Course.Slug, Lesson: l.Slug, Lang: course.Langs[0], Total: len(qs), CreatedAt: at}
+			var rows []progress.Answer
 			skill := 0.55 + gen.r.Float64()*0.4
 			for qi, q := range qs {
 				chosen := int(q.CorrectMask())
@@ -314,7 +255,7 @@ func (gen *generator) attempts() error {
 				if right {
 					a.Right++
 				}
-				rows = append(rows, answerRow{UserID: ln.id, Course: a.Course, Lesson: a.Lesson, Question: q.ID, Chosen: chosen, Correct: right})
+				rows = append(rows, progress.Answer{UserID: ln.id, Course: a.Course, Lesson: a.Lesson, Question: q.ID, Chosen: chosen, Correct: right})
 				k := qsKey{ln.centre, a.Course, a.Lesson, q.ID}
 				st := gen.qstats[k]
 				if st == nil {
@@ -344,17 +285,17 @@ func (gen *generator) attempts() error {
 	if err := flush(); err != nil {
 		return err
 	}
-	var lps []*lpRow
+	var lps []*progress.LessonProgress
 	for _, p := range gen.progress {
 		lps = append(lps, p)
 	}
 	if err := gen.insert(lps, 500); err != nil {
 		return err
 	}
-	var trs []taskRow
+	var trs []progress.TaskCompletion
 	for uid, ts := range gen.tasks {
 		for t := range ts {
-			trs = append(trs, taskRow{UserID: uid, TaskID: t, Evidence: "load", CompletedAt: gen.now})
+			trs = append(trs, progress.TaskCompletion{UserID: uid, TaskID: t, Evidence: "load", CompletedAt: gen.now})
 		}
 	}
 	fmt.Fprintf(gen.w, "  %d answers in %d attempts, %d lessons in progress, %d tasks\n", answers, seq, len(lps), len(trs))
@@ -376,11 +317,11 @@ func (gen *generator) nextLesson(ln *learnerInfo) *course.Lesson {
 	return nil
 }
 
-func (gen *generator) record(ln *learnerInfo, l *course.Lesson, a attemptRow) {
+func (gen *generator) record(ln *learnerInfo, l *course.Lesson, a progress.Attempt) {
 	k := lpKey{ln.id, l.Course.Slug, l.Slug}
 	p := gen.progress[k]
 	if p == nil {
-		p = &lpRow{UserID: ln.id, Course: k.course, Lesson: k.lesson, StartedAt: a.CreatedAt, LastSeenAt: a.CreatedAt}
+		p = &progress.LessonProgress{UserID: ln.id, Course: k.course, Lesson: k.lesson, StartedAt: a.CreatedAt, LastSeenAt: a.CreatedAt}
 		gen.progress[k] = p
 	}
 	p.Attempts++
@@ -522,28 +463,6 @@ func (gen *generator) activity() error {
 	return gen.insert(cw, 1000)
 }
 
-type statsRow struct {
-	UserID          uint `gorm:"primaryKey;autoIncrement:false"`
-	LessonsPassed   int
-	LessonsMastered int
-	TasksDone       int
-	Certificates    int
-	Attempts        int
-	Stuck           int
-	UpdatedAt       time.Time
-}
-
-func (statsRow) TableName() string { return "learner_stats" }
-
-type courseStatsRow struct {
-	UserID   uint `gorm:"primaryKey;autoIncrement:false"`
-	Course   string
-	Mastered int
-	Total    int
-}
-
-func (courseStatsRow) TableName() string { return "learner_course_stats" }
-
 type centreStatsRow struct {
 	CentreID                      uint
 	Role                          string
@@ -577,20 +496,20 @@ func (scoreRow) TableName() string { return "score_stats" }
 // them: mastery is a passed quiz plus the lesson's practice tasks; a course fully mastered
 // earns its certificate.
 func (gen *generator) rollups() error {
-	byUser := map[uint][]*lpRow{}
+	byUser := map[uint][]*progress.LessonProgress{}
 	for _, p := range gen.progress {
 		byUser[p.UserID] = append(byUser[p.UserID], p)
 	}
-	var stats []statsRow
-	var cstats []courseStatsRow
-	var certs []certRow
+	var stats []progress.LearnerStats
+	var cstats []progress.CourseStats
+	var certs []progress.Certificate
 	type centreKey struct {
 		centre uint
 		role   string
 	}
 	centres := map[centreKey]centreStatsRow{}
 	for _, ln := range gen.learners {
-		st := statsRow{UserID: ln.id, TasksDone: len(gen.tasks[ln.id]), UpdatedAt: gen.now}
+		st := progress.LearnerStats{UserID: ln.id, TasksDone: len(gen.tasks[ln.id]), UpdatedAt: gen.now}
 		for _, p := range byUser[ln.id] {
 			st.Attempts += p.Attempts
 			if p.PassedAt != nil {
@@ -619,10 +538,10 @@ func (gen *generator) rollups() error {
 				}
 			}
 			st.LessonsMastered += m
-			cstats = append(cstats, courseStatsRow{UserID: ln.id, Course: c.Slug, Mastered: m, Total: t})
+			cstats = append(cstats, progress.CourseStats{UserID: ln.id, Course: c.Slug, Mastered: m, Total: t})
 			if m == t && t > 0 {
 				st.Certificates++
-				certs = append(certs, certRow{Code: fmt.Sprintf("load%022d", len(certs)+1), UserID: ln.id, Course: c.Slug, HolderName: fmt.Sprint(ln.id), IssuedAt: gen.now})
+				certs = append(certs, progress.Certificate{Code: fmt.Sprintf("load%022d", len(certs)+1), UserID: ln.id, Course: c.Slug, HolderName: fmt.Sprint(ln.id), IssuedAt: gen.now})
 			}
 		}
 		stats = append(stats, st)
