@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"cunlu/app/errs"
@@ -26,7 +27,7 @@ func (AssistLog) TableName() string { return "assist_logs" }
 // RecordAssist adds an entry to the assist log. The caller has checked that the villager
 // belongs to the partner's centre (account.AssistTarget).
 func (s *Service) RecordAssist(ctx context.Context, partnerID, villagerID uint, kind, note string) (*AssistLog, error) {
-	if !contains(AssistKinds, kind) {
+	if !slices.Contains(AssistKinds, kind) {
 		return nil, errs.Field("kind", "assist.error.kind")
 	}
 	note, err := cleanText("note", note, 0, 200)

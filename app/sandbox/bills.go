@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ var holders = []string{"张*英", "李*华", "王*兰", "刘*明", "陈*芳", "�
 // LookUpBill answers like the utility's system, deterministically per account number.
 func LookUpBill(kind, account string) (*Bill, error) {
 	account = strings.TrimSpace(account)
-	if !contains(BillKinds, kind) {
+	if !slices.Contains(BillKinds, kind) {
 		return nil, errs.Field("kind", "error.bad_request")
 	}
 	if !ValidAccount(kind, account) {
@@ -129,7 +130,7 @@ type BillForm struct {
 // practice task); the phone number must be typed the same twice.
 func (s *Service) PayBill(ctx context.Context, o Owner, f BillForm) (*BillPayment, error) {
 	f.Account = strings.ReplaceAll(strings.TrimSpace(f.Account), " ", "")
-	if !contains(BillKinds, f.Kind) {
+	if !slices.Contains(BillKinds, f.Kind) {
 		return nil, errs.Field("kind", "error.bad_request")
 	}
 	bill, err := LookUpBill(f.Kind, f.Account)
@@ -144,7 +145,7 @@ func (s *Service) PayBill(ctx context.Context, o Owner, f BillForm) (*BillPaymen
 		if strings.ReplaceAll(strings.TrimSpace(f.Confirm), " ", "") != f.Account {
 			return nil, errs.Field("confirm", "bill.error.confirm")
 		}
-		if !containsAmount(TopUps, f.AmountCents) {
+		if !slices.Contains(TopUps, f.AmountCents) {
 			return nil, errs.Field("amount", "bill.error.amount")
 		}
 	default:
@@ -183,15 +184,6 @@ func (s *Service) PayBill(ctx context.Context, o Owner, f BillForm) (*BillPaymen
 		return nil, errs.Wrap(err, "pay bill")
 	}
 	return p, nil
-}
-
-func containsAmount(list []int64, v int64) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // debit takes money from the wallet inside tx, refusing when the balance is short.

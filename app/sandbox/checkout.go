@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,7 +83,7 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 	default:
 		return nil, errs.Field("delivery", "shop.error.delivery")
 	}
-	if f.Outcome != "" && !contains(Outcomes, f.Outcome) {
+	if f.Outcome != "" && !slices.Contains(Outcomes, f.Outcome) {
 		return nil, errs.Field("outcome", "shop.error.outcome")
 	}
 	var w *Wallet

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -273,7 +274,7 @@ func (s *Service) PickUp(ctx context.Context, o Owner, orderID uint, code string
 // RequestReturn asks for a return and refund of a received order (once per order). The
 // refund reaches the wallet a simulated day later.
 func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reason, note string) error {
-	if !contains(ReturnReasons, reason) {
+	if !slices.Contains(ReturnReasons, reason) {
 		return errs.Field("reason", "shop.error.return_reason")
 	}
 	note, err := cleanText("note", note, 0, 300)

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,7 +181,7 @@ func (s *Service) Act(ctx context.Context, o Owner, sc *Scenarios, id uint, acti
 	if action != ActReport && action != ActBlock && action != ActFall && action != ActKeep {
 		return nil, errs.Field("action", "error.bad_request")
 	}
-	if action == ActReport && !contains(ReportReasons, reason) {
+	if action == ActReport && !slices.Contains(ReportReasons, reason) {
 		return nil, errs.Field("reason", "scam.error.reason")
 	}
 	var m ScamMessage

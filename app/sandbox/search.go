@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -49,7 +50,7 @@ func (s *Service) Search(ctx context.Context, o Owner, q Query) ([]Hit, int64, e
 	if !ok {
 		return nil, 0, errs.Field("sort", "shop.error.sort")
 	}
-	if q.Category != "" && !contains(Categories, q.Category) {
+	if q.Category != "" && !slices.Contains(Categories, q.Category) {
 		return nil, 0, errs.Field("category", "shop.error.category")
 	}
 	if !utf8.ValidString(q.Text) || strings.ContainsRune(q.Text, 0) {
@@ -99,15 +100,6 @@ func (s *Service) Search(ctx context.Context, o Owner, q Query) ([]Hit, int64, e
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func contains(list []string, x string) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ProductPage is a product with its seller, the owner's stock, the catalogue's reviews

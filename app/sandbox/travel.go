@@ -169,7 +169,7 @@ func (s *Service) FreeSeats(ctx context.Context, o Owner, tr *Trip, day, class s
 		seat := fmt.Sprintf("%02d", i)
 		h := fnv.New32a()
 		fmt.Fprintf(h, "%s|%s|%s|%s", tr.ID, day, class, seat)
-		if h.Sum32()%10 < 4 || contains(mine, seat) {
+		if h.Sum32()%10 < 4 || slices.Contains(mine, seat) {
 			continue
 		}
 		out = append(out, seat)
@@ -223,7 +223,7 @@ func (s *Service) Book(ctx context.Context, o Owner, tt *Timetable, f BookingFor
 	if err != nil {
 		return nil, err
 	}
-	if !contains(free, f.Seat) {
+	if !slices.Contains(free, f.Seat) {
 		return nil, errs.Field("seat", "travel.error.seat")
 	}
 	if !w.HasPIN() {
