@@ -39,7 +39,8 @@ func (s *Server) certificateShow(c echo.Context) error {
 	return s.show(c, "certificate", v)
 }
 
-// qrSVG draws a QR code as a small inline SVG (a few hundred bytes, no image request).
+// qrSVG draws a QR code as a small inline SVG (a few hundred bytes, no image request). It is
+// hidden from screen readers: the address it encodes is printed in words beside it.
 func qrSVG(text string) (template.HTML, error) {
 	code, err := qr.Encode(text, qr.M)
 	if err != nil {
@@ -47,7 +48,7 @@ func qrSVG(text string) (template.HTML, error) {
 	}
 	n := code.Size
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-4 -4 %d %d" class="qr" role="img" shape-rendering="crispEdges"><rect x="-4" y="-4" width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n+8, n+8, n+8, n+8)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-4 -4 %d %d" class="qr" aria-hidden="true" shape-rendering="crispEdges"><rect x="-4" y="-4" width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n+8, n+8, n+8, n+8)
 	for y := 0; y < n; y++ {
 		for x := 0; x < n; x++ {
 			if code.Black(x, y) {
