@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -64,6 +65,7 @@ type App struct {
 	Shop     *sandbox.Service
 	Web      *web.Server
 	ln       net.Listener
+	writes   *db.Batcher // group commit for the hot write path (quiz attempts)
 	srv      *http.Server
 }
 
@@ -142,7 +144,8 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, db: g, Courses: lib}
-	a.Progress = progress.NewService(g, lib, nil)
+	a.writes = db.NewBatcher(g)
+	a.Progress = progress.NewService(g, lib, nil).WithBatcher(a.writes)
 	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout})
 	a.Shop = sandbox.NewService(g, a.Accounts, nil)
 	if err := a.Shop.LoadCatalog(ctx); err != nil {
@@ -241,6 +244,9 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
+	if a.cfg.PprofAddr != "" {
+		go a.servePprof(ctx)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -255,10 +261,32 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
+// servePprof serves Go's profiler (CPU, heap, goroutines) on the configured loopback
+// address until ctx ends: bench/speed.sh profiles the server under load with it.
+func (a *App) servePprof(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: a.cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	a.log.Info("profiler listening", "addr", a.cfg.PprofAddr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Warn("profiler", "err", err)
+	}
+}
+
 // Close closes the database.
 func (a *App) Close() error {
 	if a.db == nil {
 		return nil
+	}
+	if a.writes != nil {
+		a.writes.Close()
 	}
 	err := db.Close(a.db)
 	a.db = nil
@@ -293,7 +321,7 @@ func runCourses(assets Assets, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runLoadgen runs "cunlu loadgen [-scale county|small] [flags]": it fills an empty database
+// runLoadgen runs "cunlu loadgen [-scale county|tenth|small] [flags]": it fills an empty database
 // (DATABASE_URL or -database-url, SQLite or PostgreSQL) with a generated county for
 // measuring speed at scale. Sign in as loadcoord / load-test-pass.
 func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -310,9 +338,11 @@ func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(s
 	size, ok := map[string]demo.LoadSize{
 		"county": demo.CountyScale,
 		"small":  {Townships: 2, Villages: 3, Partners: 60, Villagers: 120, Answers: 6000, ShopOrders: 500, ActiveWeeks: 8},
+		// A tenth of a county: with "county", how cost grows when the data grows ×10.
+		"tenth": {Townships: 20, Villages: 25, Partners: 1000, Villagers: 3000, Answers: 100_000, ShopOrders: 20_000, ActiveWeeks: 8},
 	}[scale]
 	if !ok {
-		fmt.Fprintf(stderr, "cunlu loadgen: -scale must be county or small\n")
+		fmt.Fprintf(stderr, "cunlu loadgen: -scale must be county, tenth or small\n")
 		return 2
 	}
 	cfg, err := config.Parse(rest, getenv, stderr)

@@ -27,6 +27,7 @@ type Config struct {
 	DevDir         string        // serve templates, static files and courses from this source folder
 	IdleTimeout    time.Duration // a session ends after this long without a request
 	BaseURLDefault bool          // BaseURL was not configured but derived from the address
+	PprofAddr      string        // loopback address for Go's profiler (net/http/pprof), or ""
 }
 
 // Secure reports whether the public URL is https, so cookies must be Secure and HSTS sent.
@@ -49,6 +50,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	level := fs.String("log-level", env("CUNLU_LOG_LEVEL", "info"), "debug, info, warn or error (CUNLU_LOG_LEVEL)")
 	idle := fs.Duration("session-idle", 0, "end a session after this long without a request (CUNLU_SESSION_IDLE, default 12h)")
 	demo := fs.Bool("demo", false, "load the demo county, centres and sign-ins (once)")
+	pprofAddr := fs.String("pprof", env("CUNLU_PPROF", ""), "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (CUNLU_PPROF); off when empty")
 	dev := fs.String("dev", env("CUNLU_DEV_DIR", ""), "serve templates/, static/ and courses/ from this source folder instead of the embedded copy (CUNLU_DEV_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -59,6 +61,16 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 
 	c := Config{DatabaseURL: *dbURL, Demo: *demo, DevDir: *dev}
 	var problems []error
+
+	if *pprofAddr != "" {
+		// The profiler shows the program's insides: never on a public address.
+		h, _, err := net.SplitHostPort(*pprofAddr)
+		if ip, perr := netip.ParseAddr(h); err != nil || (h != "localhost" && (perr != nil || !ip.IsLoopback())) {
+			problems = append(problems, fmt.Errorf("-pprof / CUNLU_PPROF %q: want a loopback host:port such as 127.0.0.1:6060", *pprofAddr))
+		} else {
+			c.PprofAddr = *pprofAddr
+		}
+	}
 
 	host, port, err := net.SplitHostPort(*addr)
 	if err != nil {

@@ -4,6 +4,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -36,7 +37,12 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*gorm.DB, 
 	if IsPostgres(databaseURL) {
 		dialector = postgres.Open(databaseURL)
 	} else {
-		dialector = sqlite.Open(sqliteDSN(databaseURL))
+		dsn := sqliteDSN(databaseURL)
+		conn, err := sql.Open(sqlite.DriverName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		dialector = sqlite.New(sqlite.Config{DSN: dsn, Conn: newSerialPool(conn)})
 	}
 	g, err := gorm.Open(dialector, cfg)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"cunlu/app/course"
+	"cunlu/app/db"
 	"cunlu/app/errs"
 )
 
@@ -112,6 +114,21 @@ type Service struct {
 	db      *gorm.DB
 	courses Catalogs
 	now     func() time.Time
+	writes  *db.Batcher // group commit of quiz attempts; nil: one transaction each
+}
+
+// WithBatcher makes quiz attempts commit through b, many to a commit under load.
+func (s *Service) WithBatcher(b *db.Batcher) *Service {
+	s.writes = b
+	return s
+}
+
+// write runs fn in a transaction, through the Batcher when there is one.
+func (s *Service) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.writes != nil {
+		return s.writes.Do(ctx, fn)
+	}
+	return s.db.WithContext(ctx).Transaction(fn)
 }
 
 // NewService returns the progress service over g for the courses of lib.
@@ -299,11 +316,9 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 	if !ok {
 		return nil, errs.New(errs.Invalid, "error.quiz_invalid")
 	}
-	snap, err := s.Snapshot(ctx, who)
-	if err != nil {
+	if locked, err := s.lockedBy(ctx, who, l); err != nil {
 		return nil, err
-	}
-	if locked := snap.Locked(l); len(locked) > 0 {
+	} else if len(locked) > 0 {
 		return nil, errs.New(errs.Conflict, "error.lesson_locked").With("Lesson", locked[0].In(sub.Lang).Title)
 	}
 	now := s.now()
@@ -312,7 +327,14 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 	for _, q := range graded.Questions {
 		a.Answers = append(a.Answers, Answer{UserID: who.ID, Course: a.Course, Lesson: a.Lesson, Question: q.ID, Chosen: int(q.Chosen), Correct: q.Correct})
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := lockLearner(tx, who); err != nil {
+			return err
+		}
+		var before LessonProgress
+		if err := tx.Where("user_id = ? AND course = ? AND lesson = ?", who.ID, a.Course, a.Lesson).Limit(1).Find(&before).Error; err != nil {
+			return err
+		}
 		if err := tx.Create(a).Error; err != nil {
 			return err
 		}
@@ -335,12 +357,7 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		if err := recordAnswerStats(tx, who.CentreID, a); err != nil {
 			return err
 		}
-		if a.Passed {
-			if err := s.issueIfComplete(tx, who, l.Course); err != nil {
-				return err
-			}
-		}
-		return s.refreshStats(tx, who)
+		return s.addAttemptStats(tx, who, l, &before, a)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// The same submission arrived twice at once; the other one was stored.
@@ -395,7 +412,7 @@ func (s *Service) CompleteTask(ctx context.Context, who Learner, taskID, evidenc
 			for _, l := range c.Lessons {
 				for _, t := range l.Tasks {
 					if t == taskID {
-						if err := s.issueIfComplete(tx, who, c); err != nil {
+						if _, err := s.issueIfComplete(tx, who, c); err != nil {
 							return err
 						}
 					}
@@ -408,17 +425,44 @@ func (s *Service) CompleteTask(ctx context.Context, who Learner, taskID, evidenc
 }
 
 // issueIfComplete issues the course certificate inside tx when every lesson the learner
-// sees is mastered and none was issued yet.
-func (s *Service) issueIfComplete(tx *gorm.DB, who Learner, c *course.Course) error {
+// sees is mastered and none was issued yet, and reports whether it did.
+func (s *Service) issueIfComplete(tx *gorm.DB, who Learner, c *course.Course) (bool, error) {
 	snap, err := (&Service{db: tx, courses: s.courses, now: s.now}).Snapshot(tx.Statement.Context, who)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if _, has := snap.Certificates[c.Slug]; has || !snap.Complete(c) {
-		return nil
+		return false, nil
 	}
 	cert := Certificate{Code: newCode(), UserID: who.ID, Course: c.Slug, HolderName: who.Name, CentreName: who.Centre, IssuedAt: s.now()}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&cert).Error
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&cert)
+	return res.RowsAffected == 1, res.Error
+}
+
+// lockedBy returns the lesson's prerequisites (those the learner sees) whose quiz the
+// learner has not passed yet: one query, for the quiz's hot path.
+func (s *Service) lockedBy(ctx context.Context, who Learner, l *course.Lesson) ([]*course.Lesson, error) {
+	var need []string
+	for _, p := range l.Prerequisites {
+		if pl := l.Course.Lesson(p); pl != nil && pl.For(who.Audience) {
+			need = append(need, p)
+		}
+	}
+	if len(need) == 0 {
+		return nil, nil
+	}
+	var passed []string
+	if err := s.db.WithContext(ctx).Model(&LessonProgress{}).Where("user_id = ? AND course = ? AND lesson IN ? AND passed_at IS NOT NULL",
+		who.ID, l.Course.Slug, need).Pluck("lesson", &passed).Error; err != nil {
+		return nil, errs.Wrap(err, "check prerequisites")
+	}
+	var out []*course.Lesson
+	for _, p := range need {
+		if !slices.Contains(passed, p) {
+			out = append(out, l.Course.Lesson(p))
+		}
+	}
+	return out, nil
 }
 
 // newCode returns an unguessable certificate code: 128 random bits in base32.

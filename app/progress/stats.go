@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"cmp"
 	"time"
 
 	"cunlu/app/course"
@@ -49,15 +50,37 @@ func (s *Service) refreshStats(tx *gorm.DB, who Learner) error {
 	// SQLite's immediate transactions already run one at a time; on PostgreSQL (read
 	// committed) a per-learner lock held to the end of the transaction queues them, and the
 	// snapshot read after it sees the other's commit.
-	if tx.Dialector.Name() == "postgres" {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, ?)", statsLockClass, int32(who.ID)).Error; err != nil {
-			return err
-		}
+	if err := lockLearner(tx, who); err != nil {
+		return err
 	}
 	snap, err := (&Service{db: tx, courses: s.courses, now: s.now}).Snapshot(tx.Statement.Context, who)
 	if err != nil {
 		return err
 	}
+	st, courses := s.computeStats(snap, who)
+	var old LearnerStats
+	if err := tx.Where("user_id = ?", who.ID).Limit(1).Find(&old).Error; err != nil {
+		return err
+	}
+	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&st).Error; err != nil {
+		return err
+	}
+	// The centre's totals move by the difference, so they stay the exact sum.
+	if err := addCentreStats(tx, who, centreStats{Mastered: st.LessonsMastered - old.LessonsMastered,
+		Tasks: st.TasksDone - old.TasksDone, Certificates: st.Certificates - old.Certificates}); err != nil {
+		return err
+	}
+	if len(courses) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "course"}},
+		DoUpdates: clause.AssignmentColumns([]string{"mastered", "total"}),
+	}).Create(&courses).Error
+}
+
+// computeStats counts a learner's roll-ups from their whole progress.
+func (s *Service) computeStats(snap *Snapshot, who Learner) (LearnerStats, []CourseStats) {
 	st := LearnerStats{UserID: who.ID, TasksDone: len(snap.Tasks), Certificates: len(snap.Certificates), UpdatedAt: s.now()}
 	for _, p := range snap.Lessons {
 		st.Attempts += p.Attempts
@@ -76,34 +99,97 @@ func (s *Service) refreshStats(tx *gorm.DB, who Learner) error {
 		st.LessonsMastered += m
 		courses = append(courses, CourseStats{UserID: who.ID, Course: c.Slug, Mastered: m, Total: t})
 	}
-	var old LearnerStats
-	if err := tx.Where("user_id = ?", who.ID).Limit(1).Find(&old).Error; err != nil {
-		return err
-	}
-	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&st).Error; err != nil {
-		return err
-	}
-	if who.CentreID != 0 {
-		// The centre's totals move by the difference, so they stay the exact sum.
-		d := centreStats{CentreID: who.CentreID, Role: roleOf(who), Mastered: st.LessonsMastered - old.LessonsMastered,
-			Tasks: st.TasksDone - old.TasksDone, Certificates: st.Certificates - old.Certificates}
-		if d.Mastered != 0 || d.Tasks != 0 || d.Certificates != 0 {
-			add := func(col string) clause.Expr { return gorm.Expr("centre_stats." + col + " + excluded." + col) }
-			if err := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "centre_id"}, {Name: "role"}},
-				DoUpdates: clause.Assignments(map[string]any{"mastered": add("mastered"), "tasks": add("tasks"), "certificates": add("certificates")}),
-			}).Create(&d).Error; err != nil {
-				return err
-			}
-		}
-	}
-	if len(courses) == 0 {
+	return st, courses
+}
+
+// lockLearner queues, on PostgreSQL, the transactions that change one learner's progress
+// (held to the end of the transaction; SQLite runs writers one at a time anyway).
+func lockLearner(tx *gorm.DB, who Learner) error {
+	if tx.Dialector.Name() != "postgres" {
 		return nil
 	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(?, ?)", statsLockClass, int32(who.ID)).Error
+}
+
+// addAttemptStats moves the learner's roll-ups by exactly what one quiz attempt changed,
+// given the lesson's progress before it: one more attempt; a first pass (no longer stuck,
+// perhaps mastered, perhaps the course certificate); or a third failure (stuck). It is
+// the quiz's hot path: a few single-row updates instead of recomputing the learner's
+// whole progress. A learner with no roll-up yet gets it computed whole.
+func (s *Service) addAttemptStats(tx *gorm.DB, who Learner, l *course.Lesson, before *LessonProgress, a *Attempt) error {
+	wasPassed := before.PassedAt != nil
+	firstPass := !wasPassed && a.Passed
+	d := map[string]int{"attempts": 1}
+	switch {
+	case firstPass && before.Attempts >= StuckAttempts:
+		d["lessons_passed"], d["stuck"] = 1, -1
+	case firstPass:
+		d["lessons_passed"] = 1
+	case !wasPassed && before.Attempts+1 == StuckAttempts:
+		d["stuck"] = 1
+	}
+	mastered := false
+	if firstPass && l.Course.For(who.Audience) {
+		var err error
+		if mastered, err = tasksDone(tx, who.ID, l.Tasks); err != nil {
+			return err
+		}
+	}
+	if mastered {
+		// The course row first: where it is missing (a course added since), compute all.
+		res := tx.Model(&CourseStats{}).Where("user_id = ? AND course = ?", who.ID, l.Course.Slug).Update("mastered", gorm.Expr("mastered + 1"))
+		if res.Error != nil || res.RowsAffected == 0 {
+			return cmp.Or(res.Error, s.refreshStats(tx, who))
+		}
+		d["lessons_mastered"] = 1
+	}
+	set := map[string]any{"updated_at": s.now()}
+	for col, n := range d {
+		set[col] = gorm.Expr(col+" + ?", n)
+	}
+	res := tx.Model(&LearnerStats{}).Where("user_id = ?", who.ID).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return s.refreshStats(tx, who)
+	}
+	if !mastered {
+		return nil
+	}
+	issued, err := s.issueIfComplete(tx, who, l.Course)
+	if err != nil {
+		return err
+	}
+	if issued {
+		if err := tx.Model(&LearnerStats{}).Where("user_id = ?", who.ID).Update("certificates", gorm.Expr("certificates + 1")).Error; err != nil {
+			return err
+		}
+	}
+	return addCentreStats(tx, who, centreStats{Mastered: 1, Certificates: map[bool]int{true: 1}[issued]})
+}
+
+// addCentreStats adds d to the learner's centre's sums.
+func addCentreStats(tx *gorm.DB, who Learner, d centreStats) error {
+	if who.CentreID == 0 || d.Mastered == 0 && d.Tasks == 0 && d.Certificates == 0 {
+		return nil
+	}
+	d.CentreID, d.Role = who.CentreID, roleOf(who)
+	add := func(col string) clause.Expr { return gorm.Expr("centre_stats." + col + " + excluded." + col) }
 	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "user_id"}, {Name: "course"}},
-		DoUpdates: clause.AssignmentColumns([]string{"mastered", "total"}),
-	}).Create(&courses).Error
+		Columns:   []clause.Column{{Name: "centre_id"}, {Name: "role"}},
+		DoUpdates: clause.Assignments(map[string]any{"mastered": add("mastered"), "tasks": add("tasks"), "certificates": add("certificates")}),
+	}).Create(&d).Error
+}
+
+// tasksDone reports whether the learner has done every one of the tasks.
+func tasksDone(tx *gorm.DB, userID uint, tasks []string) (bool, error) {
+	if len(tasks) == 0 {
+		return true, nil
+	}
+	var n int64
+	err := tx.Model(&TaskCompletion{}).Where("user_id = ? AND task_id IN ?", userID, tasks).Count(&n).Error
+	return n == int64(len(tasks)), err
 }
 
 // questionStats counts, per centre and question, how often it was answered, answered

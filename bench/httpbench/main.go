@@ -6,6 +6,10 @@
 //
 // With -post, each request is a form POST; the placeholder {n} in the form is replaced by
 // a per-request counter (for idempotency keys), and -csrf adds the CSRF cookie and field.
+// -cookies names a file with one Cookie header per line (one signed-in person each): client
+// i sends line i mod the number of lines, so 64 clients can be 64 people. -pre-url and
+// -pre-post send a form POST before each measured request, timed as part of it (add to
+// cart, then check out).
 package main
 
 import (
@@ -31,7 +35,28 @@ func main() {
 	post := flag.String("post", "", "send POST with this urlencoded form ({n} = request number)")
 	csrf := flag.String("csrf", "", "CSRF token: sent as _csrf cookie and form field")
 	warm := flag.Int("warm", 20, "requests sent before measuring")
+	cookieFile := flag.String("cookies", "", "file with one Cookie header per line; client i uses line i mod n")
+	preURL := flag.String("pre-url", "", "URL of a form POST sent before each request (same host)")
+	prePost := flag.String("pre-post", "", "the form of that POST ({n} = request number)")
 	flag.Parse()
+	cookies := []string{*cookie}
+	if *cookieFile != "" {
+		b, err := os.ReadFile(*cookieFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "httpbench:", err)
+			os.Exit(2)
+		}
+		cookies = nil
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				cookies = append(cookies, line)
+			}
+		}
+		if len(cookies) == 0 {
+			fmt.Fprintln(os.Stderr, "httpbench: no cookies in", *cookieFile)
+			os.Exit(2)
+		}
+	}
 	u, err := url.Parse(*target)
 	if err != nil || u.Host == "" {
 		fmt.Fprintln(os.Stderr, "httpbench: -url is required")
@@ -47,20 +72,19 @@ func main() {
 		Timeout:       30 * time.Second,
 	}
 	var counter atomic.Int64
-	do := func() (int, error) {
-		n := counter.Add(1)
+	send := func(who int, target, post string, n int64) (int, error) {
 		var req *http.Request
-		if *post != "" {
-			form := strings.ReplaceAll(*post, "{n}", fmt.Sprint(n))
+		if post != "" {
+			form := strings.ReplaceAll(post, "{n}", fmt.Sprint(n))
 			if *csrf != "" {
 				form += "&_csrf=" + url.QueryEscape(*csrf)
 			}
-			req, _ = http.NewRequest(http.MethodPost, *target, strings.NewReader(form))
+			req, _ = http.NewRequest(http.MethodPost, target, strings.NewReader(form))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		} else {
-			req, _ = http.NewRequest(http.MethodGet, *target, nil)
+			req, _ = http.NewRequest(http.MethodGet, target, nil)
 		}
-		c := *cookie
+		c := cookies[who%len(cookies)]
 		if *csrf != "" {
 			c = strings.TrimPrefix(c+"; _csrf="+*csrf, "; ")
 		}
@@ -76,8 +100,17 @@ func main() {
 		res.Body.Close()
 		return res.StatusCode, nil
 	}
+	do := func(client int) (int, error) {
+		n := counter.Add(1)
+		if *preURL != "" {
+			if code, err := send(client, *preURL, *prePost, n); err != nil || code >= 400 {
+				return code, err
+			}
+		}
+		return send(client, *target, *post, n)
+	}
 	for i := 0; i < *warm; i++ {
-		do()
+		do(i)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
@@ -89,13 +122,13 @@ func main() {
 	start := time.Now()
 	for i := 0; i < *conc; i++ {
 		wg.Add(1)
-		go func() {
+		go func(client int) {
 			defer wg.Done()
 			var mine []time.Duration
 			local := map[int]int{}
 			for ctx.Err() == nil {
 				t := time.Now()
-				code, err := do()
+				code, err := do(client)
 				d := time.Since(t)
 				if err != nil {
 					errs.Add(1)
@@ -113,7 +146,7 @@ func main() {
 				statuses[k] += v
 			}
 			mu.Unlock()
-		}()
+		}(i)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
