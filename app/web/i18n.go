@@ -31,6 +31,10 @@ type catalog struct {
 
 	mu      sync.Mutex
 	missing map[string]bool
+
+	// plain holds messages without arguments once rendered, by language and id: a page
+	// asks for dozens of them, and go-i18n renders each through a template every time.
+	plain sync.Map
 }
 
 func newCatalog(log *slog.Logger) (*catalog, error) {
@@ -107,6 +111,17 @@ type Translator struct {
 // one map. A "Count" argument selects the plural form. A missing message renders as
 // [[id]] and is recorded, never silently replaced by the other language.
 func (t *Translator) T(id string, args ...any) string {
+	if len(args) == 0 {
+		key := t.Lang + "\x00" + id
+		if s, ok := t.cat.plain.Load(key); ok {
+			return s.(string)
+		}
+		s, ok := t.render(id, nil)
+		if ok {
+			t.cat.plain.Store(key, s)
+		}
+		return s
+	}
 	var data map[string]any
 	if len(args) == 1 {
 		if m, ok := args[0].(map[string]any); ok {
@@ -121,6 +136,12 @@ func (t *Translator) T(id string, args ...any) string {
 			}
 		}
 	}
+	s, _ := t.render(id, data)
+	return s
+}
+
+// render localizes one message; ok is false when it is missing or broken.
+func (t *Translator) render(id string, data map[string]any) (string, bool) {
 	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
 	if n, ok := data["Count"]; ok {
 		cfg.PluralCount = n
@@ -129,13 +150,13 @@ func (t *Translator) T(id string, args ...any) string {
 	var nf *i18n.MessageNotFoundErr
 	if errors.As(err, &nf) || (err == nil && tag.String() != t.Lang) {
 		t.cat.noteMissing(t.Lang, id)
-		return "[[" + id + "]]"
+		return "[[" + id + "]]", false
 	}
 	if err != nil {
 		t.cat.log.Error("translate", "lang", t.Lang, "id", id, "err", err)
-		return "[[" + id + "]]"
+		return "[[" + id + "]]", false
 	}
-	return s
+	return s, true
 }
 
 // langCookie remembers the language a browser chose, for people not signed in.

@@ -168,7 +168,9 @@ func (s *Server) middleware() {
 		return strings.HasPrefix(c.Path(), "/shop/sell/listings")
 	}}))
 	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
-	s.e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 512}))
+	// Level 1 (nginx's default): on a 10 KB page it costs a third of level 5's time for
+	// about 8 % more bytes (bench/speed.sh, docs/PERFORMANCE.md).
+	s.e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 512}))
 	// Inside gzip, so pages are hashed before compression and a 304 goes out with no body.
 	s.e.Use(s.etag)
 }
