@@ -15,6 +15,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,6 +119,9 @@ func Run(ctx context.Context, assets Assets, args []string, getenv func(string) 
 		open = "http://localhost:" + port
 	}
 	fmt.Fprintf(stdout, "Cunlu is running: open %s (listening on %s)\n", open, a.Addr())
+	// Parsing the courses and loading the catalogue left tens of MB of garbage: give it
+	// back to the system now rather than carry it as resident memory.
+	debug.FreeOSMemory()
 	if err := a.Serve(ctx); err != nil {
 		fmt.Fprintf(stderr, "cunlu: %v\n", err)
 		return 1
