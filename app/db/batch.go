@@ -82,7 +82,13 @@ func (b *Batcher) Do(ctx context.Context, fn func(tx *gorm.DB) error) error {
 
 // direct runs fn in a transaction of its own.
 func (b *Batcher) direct(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return b.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return runJob(tx, fn) })
+	return b.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		js := &jobState{}
+		if err := runJob(tx.WithContext(context.WithValue(ctx, jobKey{}, js)), fn); err != nil {
+			return err
+		}
+		return js.flush(tx)
+	})
 }
 
 // Close stops the writer after the queued transactions are committed.
@@ -131,11 +137,12 @@ func (b *Batcher) run() {
 }
 
 // commit runs a batch in one transaction, each job in its own savepoint.
-func (b *Batcher) commit(batch []*batchJob) {
+func (b *Batcher) commit(jobs []*batchJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	batch := &jobState{}
 	err := b.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for i, j := range batch {
+		for i, j := range jobs {
 			if err := j.ctx.Err(); err != nil {
 				j.err = err // given up on before it started: nothing written
 				continue
@@ -144,15 +151,18 @@ func (b *Batcher) commit(batch []*batchJob) {
 			if err := tx.SavePoint(sp).Error; err != nil {
 				return err
 			}
-			if j.err = runJob(tx, j.fn); j.err != nil {
+			js := &jobState{}
+			if j.err = runJob(tx.WithContext(context.WithValue(ctx, jobKey{}, js)), j.fn); j.err != nil {
 				if err := tx.RollbackTo(sp).Error; err != nil {
 					return err
 				}
+				continue
 			}
+			batch.merge(js)
 		}
-		return nil
+		return batch.flush(tx)
 	})
-	for _, j := range batch {
+	for _, j := range jobs {
 		if err != nil {
 			j.done <- fmt.Errorf("commit: %w", err)
 		} else {
@@ -169,4 +179,60 @@ func runJob(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+// Deferred is work that many transactions do alike, such as adding to the same counters:
+// registered with Defer, it is merged with the same work of the other transactions of a
+// batch that succeeded and done once, just before the commit.
+type Deferred interface {
+	// Merge adds other (of the same key, so of the same type) to this one.
+	Merge(other Deferred)
+	// Flush does the work in tx.
+	Flush(tx *gorm.DB) error
+}
+
+type jobKey struct{}
+
+// jobState holds one transaction's (or a whole batch's) deferred work, by key.
+type jobState struct {
+	keys []string
+	work map[string]Deferred
+}
+
+func (s *jobState) add(key string, d Deferred) {
+	if s.work == nil {
+		s.work = map[string]Deferred{}
+	}
+	if have, ok := s.work[key]; ok {
+		have.Merge(d)
+		return
+	}
+	s.keys = append(s.keys, key)
+	s.work[key] = d
+}
+
+func (s *jobState) merge(o *jobState) {
+	for _, k := range o.keys {
+		s.add(k, o.work[k])
+	}
+}
+
+func (s *jobState) flush(tx *gorm.DB) error {
+	for _, k := range s.keys {
+		if err := s.work[k].Flush(tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Defer registers d under key in tx's transaction when it runs through a Batcher (d is
+// then done before the commit, merged with the batch's other work of that key, and only
+// if this transaction succeeds); otherwise it does d now.
+func Defer(tx *gorm.DB, key string, d Deferred) error {
+	if js, ok := tx.Statement.Context.Value(jobKey{}).(*jobState); ok {
+		js.add(key, d)
+		return nil
+	}
+	return d.Flush(tx)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"gorm.io/gorm"
@@ -97,4 +98,63 @@ func TestBatcherClose(t *testing.T) {
 	if count != 51 {
 		t.Fatalf("%d rows, want 51", count)
 	}
+}
+
+// counter is a Deferred adding to one row.
+type counter struct{ n int }
+
+func (c *counter) Merge(o db.Deferred) { c.n += o.(*counter).n }
+func (c *counter) Flush(tx *gorm.DB) error {
+	return tx.Exec("UPDATE totals SET n = n + ?", c.n).Error
+}
+
+// TestBatcherDefer: deferred work of the transactions that succeed is merged and done
+// once per batch; a failed transaction's is dropped with the rest of its work.
+func TestBatcherDefer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		if err := g.Exec("CREATE TABLE totals (n INTEGER NOT NULL)").Error; err != nil {
+			t.Fatal(err)
+		}
+		g.Exec("INSERT INTO totals (n) VALUES (0)")
+		b := db.NewBatcher(g)
+		defer b.Close()
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for i := range 100 {
+			wg.Go(func() {
+				err := b.Do(context.Background(), func(tx *gorm.DB) error {
+					if err := db.Defer(tx, "total", &counter{n: i}); err != nil {
+						return err
+					}
+					if i%7 == 0 {
+						return errors.New("refused")
+					}
+					return nil
+				})
+				if err != nil {
+					failed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		want := 0
+		for i := range 100 {
+			if i%7 != 0 {
+				want += i
+			}
+		}
+		var n int
+		g.Raw("SELECT n FROM totals").Scan(&n)
+		if n != want || failed.Load() != 15 {
+			t.Fatalf("total %d, want %d; %d failed, want 15", n, want, failed.Load())
+		}
+		// Outside a Batcher, Defer does the work at once.
+		if err := db.Defer(g, "total", &counter{n: 1}); err != nil {
+			t.Fatal(err)
+		}
+		g.Raw("SELECT n FROM totals").Scan(&n)
+		if n != want+1 {
+			t.Fatalf("total %d after a direct Defer, want %d", n, want+1)
+		}
+	})
 }

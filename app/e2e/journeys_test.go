@@ -194,7 +194,11 @@ func TestJourneyPartner(t *testing.T) {
 			)
 			j.wait("the certificate", `location.pathname.startsWith("/certificates/")`)
 			code := strings.TrimPrefix(j.eval("read the code", `location.pathname`), "/certificates/")
-			j.must("the certificate", u.Name, c.In(lang).Title)
+			var centre account.Centre
+			if err := env.App.Accounts.DB().Take(&centre, *u.CentreID).Error; err != nil {
+				t.Fatal(err)
+			}
+			j.must("the certificate", u.Name, c.In(lang).Title, centre.Name)
 			j.check("certificate")
 
 			// Signed out, anyone (an employer, the county office) checks the code.

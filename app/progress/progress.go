@@ -101,7 +101,7 @@ func (Certificate) TableName() string { return "certificates" }
 type Learner struct {
 	ID       uint
 	Name     string
-	Centre   string // centre name, printed on certificates
+	Centre   string // centre name, printed on certificates; looked up by CentreID when empty
 	CentreID uint   // for the coordinators' per-centre roll-ups; 0 when none
 	Audience string // course.AudiencePartner or course.AudienceVillager
 }
@@ -434,7 +434,13 @@ func (s *Service) issueIfComplete(tx *gorm.DB, who Learner, c *course.Course) (b
 	if _, has := snap.Certificates[c.Slug]; has || !snap.Complete(c) {
 		return false, nil
 	}
-	cert := Certificate{Code: newCode(), UserID: who.ID, Course: c.Slug, HolderName: who.Name, CentreName: who.Centre, IssuedAt: s.now()}
+	centre := who.Centre
+	if centre == "" && who.CentreID != 0 {
+		if err := tx.Table("centres").Where("id = ?", who.CentreID).Limit(1).Pluck("name", &centre).Error; err != nil {
+			return false, err
+		}
+	}
+	cert := Certificate{Code: newCode(), UserID: who.ID, Course: c.Slug, HolderName: who.Name, CentreName: centre, IssuedAt: s.now()}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&cert)
 	return res.RowsAffected == 1, res.Error
 }

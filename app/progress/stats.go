@@ -2,9 +2,11 @@ package progress
 
 import (
 	"cmp"
+	"slices"
 	"time"
 
 	"cunlu/app/course"
+	"cunlu/app/db"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -220,36 +222,100 @@ func (scoreStats) TableName() string { return "score_stats" }
 
 func bit(chosen, i int) int { return chosen >> i & 1 }
 
-// recordAnswerStats adds an attempt to the per-centre question and score counts.
+// recordAnswerStats adds an attempt to the per-centre question and score counts. Through
+// a Batcher the counts of a whole batch of attempts are added together, in two statements.
 func recordAnswerStats(tx *gorm.DB, centreID uint, a *Attempt) error {
-	rows := make([]questionStats, 0, len(a.Answers))
+	st := &answerStats{questions: map[questionKey]*questionStats{}, scores: map[scoreKey]int{}}
 	for _, ans := range a.Answers {
 		q := questionStats{CentreID: centreID, Course: a.Course, Lesson: a.Lesson, Question: ans.Question, Answers: 1,
 			OptA: bit(ans.Chosen, 0), OptB: bit(ans.Chosen, 1), OptC: bit(ans.Chosen, 2), OptD: bit(ans.Chosen, 3), OptE: bit(ans.Chosen, 4)}
 		if !ans.Correct {
 			q.Wrong = 1
 		}
-		rows = append(rows, q)
-	}
-	add := func(col string) clause.Expr { return gorm.Expr("question_stats." + col + " + excluded." + col) }
-	if len(rows) > 0 {
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "centre_id"}, {Name: "course"}, {Name: "lesson"}, {Name: "question"}},
-			DoUpdates: clause.Assignments(map[string]any{"answers": add("answers"), "wrong": add("wrong"),
-				"opt_a": add("opt_a"), "opt_b": add("opt_b"), "opt_c": add("opt_c"), "opt_d": add("opt_d"), "opt_e": add("opt_e")}),
-		}).Create(&rows).Error
-		if err != nil {
-			return err
-		}
+		st.addQuestion(q)
 	}
 	bucket := 0
 	if a.Total > 0 {
 		bucket = a.Right * 10 / a.Total
 	}
+	st.scores[scoreKey{centreID, bucket}]++
+	return db.Defer(tx, "progress.answer-stats", st)
+}
+
+type questionKey struct {
+	centre                   uint
+	course, lesson, question string
+}
+
+type scoreKey struct {
+	centre uint
+	bucket int
+}
+
+// answerStats is what attempts add to question_stats and score_stats.
+type answerStats struct {
+	questions map[questionKey]*questionStats
+	scores    map[scoreKey]int
+}
+
+func (st *answerStats) addQuestion(q questionStats) {
+	k := questionKey{q.CentreID, q.Course, q.Lesson, q.Question}
+	have, ok := st.questions[k]
+	if !ok {
+		st.questions[k] = &q
+		return
+	}
+	have.Answers += q.Answers
+	have.Wrong += q.Wrong
+	have.OptA, have.OptB, have.OptC, have.OptD, have.OptE = have.OptA+q.OptA, have.OptB+q.OptB, have.OptC+q.OptC, have.OptD+q.OptD, have.OptE+q.OptE
+}
+
+func (st *answerStats) Merge(other db.Deferred) {
+	o := other.(*answerStats)
+	for _, q := range o.questions {
+		st.addQuestion(*q)
+	}
+	for k, n := range o.scores {
+		st.scores[k] += n
+	}
+}
+
+// Flush adds the counts, rows in key order (so concurrent transactions on PostgreSQL lock
+// them in the same order).
+func (st *answerStats) Flush(tx *gorm.DB) error {
+	rows := make([]questionStats, 0, len(st.questions))
+	for _, q := range st.questions {
+		rows = append(rows, *q)
+	}
+	slices.SortFunc(rows, func(a, b questionStats) int {
+		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Course, b.Course), cmp.Compare(a.Lesson, b.Lesson), cmp.Compare(a.Question, b.Question))
+	})
+	add := func(table, col string) clause.Expr { return gorm.Expr(table + "." + col + " + excluded." + col) }
+	if len(rows) > 0 {
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "centre_id"}, {Name: "course"}, {Name: "lesson"}, {Name: "question"}},
+			DoUpdates: clause.Assignments(map[string]any{"answers": add("question_stats", "answers"), "wrong": add("question_stats", "wrong"),
+				"opt_a": add("question_stats", "opt_a"), "opt_b": add("question_stats", "opt_b"), "opt_c": add("question_stats", "opt_c"),
+				"opt_d": add("question_stats", "opt_d"), "opt_e": add("question_stats", "opt_e")}),
+		}).Create(&rows).Error
+		if err != nil {
+			return err
+		}
+	}
+	scores := make([]scoreStats, 0, len(st.scores))
+	for k, n := range st.scores {
+		scores = append(scores, scoreStats{CentreID: k.centre, Bucket: k.bucket, Attempts: n})
+	}
+	if len(scores) == 0 {
+		return nil
+	}
+	slices.SortFunc(scores, func(a, b scoreStats) int {
+		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Bucket, b.Bucket))
+	})
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "centre_id"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"attempts": gorm.Expr("score_stats.attempts + 1")}),
-	}).Create(&scoreStats{CentreID: centreID, Bucket: bucket, Attempts: 1}).Error
+		DoUpdates: clause.Assignments(map[string]any{"attempts": add("score_stats", "attempts")}),
+	}).Create(&scores).Error
 }
 
 // centreStats is the sum of learner_stats over a centre's partners or villagers.

@@ -64,6 +64,20 @@ func TestIncrementalStatsMatchRecount(t *testing.T) {
 				want[who.CentreID] = [3]int{m[0] + rec.LessonsMastered, m[1] + rec.TasksDone, m[2] + rec.Certificates}
 				stuck += rec.Stuck
 			}
+			// The per-question and per-score counts add up to the answers and attempts.
+			for name, q := range map[string][2]string{
+				"answers":      {"SELECT COALESCE(SUM(answers), 0) FROM question_stats", "SELECT COUNT(*) FROM quiz_answers"},
+				"wrong":        {"SELECT COALESCE(SUM(wrong), 0) FROM question_stats", "SELECT COUNT(*) FROM quiz_answers WHERE NOT correct"},
+				"option a":     {"SELECT COALESCE(SUM(opt_a), 0) FROM question_stats", "SELECT COUNT(*) FROM quiz_answers WHERE chosen % 2 = 1"},
+				"score counts": {"SELECT COALESCE(SUM(attempts), 0) FROM score_stats", "SELECT COUNT(*) FROM quiz_attempts"},
+			} {
+				var a, b int64
+				g.Raw(q[0]).Scan(&a)
+				g.Raw(q[1]).Scan(&b)
+				if a != b || a == 0 {
+					t.Errorf("round %d: %s: counted %d, rows %d", round, name, a, b)
+				}
+			}
 			for centre, m := range want {
 				var got [3]int
 				row := g.Raw("SELECT COALESCE(SUM(mastered), 0), COALESCE(SUM(tasks), 0), COALESCE(SUM(certificates), 0) FROM centre_stats WHERE centre_id = ?", centre).Row()

@@ -27,13 +27,10 @@ func audienceOf(u *account.User) string {
 
 // learner describes the signed-in person for the progress service.
 func (s *Server) learner(ctx context.Context, u *account.User) (progress.Learner, error) {
+	// The centre's name is looked up only when a certificate is printed with it.
 	l := progress.Learner{ID: u.ID, Name: u.Name, Audience: audienceOf(u)}
 	if u.CentreID != nil {
-		c, err := s.accounts.Centre(ctx, *u.CentreID)
-		if err != nil {
-			return l, err
-		}
-		l.Centre, l.CentreID = c.Name, c.ID
+		l.CentreID = *u.CentreID
 	}
 	return l, nil
 }
