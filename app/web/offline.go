@@ -104,7 +104,7 @@ func (s *Server) packedSize(key string, read func() ([]byte, error)) int {
 		return 0
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, 5) // the level the gzip middleware uses
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level pages are sent with (server.go)
 	zw.Write(b)
 	zw.Close()
 	n := min(buf.Len(), len(b))
