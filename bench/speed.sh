@@ -92,9 +92,9 @@ signin() {
 	awk '$6 ~ /cunlu_session$/ { printf "%s=%s\n", $6, $7 }' "$jar"
 }
 
-# wrkrun URL COOKIE: requests/s, p50 and p99 (ms) at 64 connections.
+# wrkrun URL COOKIE [ENCODING]: requests/s, p50 and p99 at 64 connections.
 wrkrun() {
-	local args=(-t2 -c64 -d"$dur" --latency -H "Accept-Encoding: gzip")
+	local args=(-t2 -c64 -d"$dur" --latency -H "Accept-Encoding: ${3:-gzip}")
 	[ -n "$2" ] && args+=(-H "Cookie: $2")
 	wrk "${args[@]}" "$1" >"$work/wrk.txt"
 	cat "$work/wrk.txt" >>"$out/wrk-raw.txt"
@@ -166,7 +166,7 @@ events { worker_connections 1024; }
 http {
 	access_log off;
 	default_type text/html;
-	gzip on; gzip_comp_level 5; gzip_min_length 512;
+	gzip on; gzip_comp_level 1; gzip_min_length 512;
 	server { listen 127.0.0.1:$nport; root $work/www; }
 }
 EOF
@@ -183,6 +183,9 @@ read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html"
 say "Cunlu  lesson page: $a_rps req/s  p50 $a_p50  p99 $a_p99  non-2xx $a_bad"
 say "nginx  same bytes:  $n_rps req/s  p50 $n_p50  p99 $n_p99  non-2xx $n_bad"
 say "ratio Cunlu/nginx: $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')") (budget >= 0.5)"
+read -r a_rps a_p50 a_p99 a_bad < <(wrkrun "$base$lesson" "$partner" identity)
+read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html" "" identity)
+say "uncompressed: Cunlu $a_rps req/s (p50 $a_p50, p99 $a_p99), nginx $n_rps req/s (p50 $n_p50, p99 $n_p99): ratio $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')")"
 
 # ---------------------------------------------------------------------------------------
 # quiz DB PORT LABEL: quiz submissions by the 64 partners, and the acknowledged ones counted
@@ -265,7 +268,7 @@ pg=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); pri
 
 section "data set (PostgreSQL)"
 t0=$(ms)
-"$work/cunlu" loadgen -database-url "$pg" | tail -n 1 | tee -a "$summary"
+"$work/cunlu" loadgen -scale "${PG_SCALE:-county}" -database-url "$pg" | tail -n 1 | tee -a "$summary"
 say "generated in $((($(ms) - t0) / 1000)) s"
 start "$pg" "$port"
 app=$server
@@ -325,8 +328,6 @@ done
 instances=$(printf '%s\n' "${served[@]}" | sort -u | wc -l)
 say "20 signed-in page views through nginx: $ok answered signed in, by $instances instances ($(printf '%s\n' "${served[@]}" | sort | uniq -c | awk '{ printf "%s×%s ", $2, $1 }'))"
 [ "$ok" = 20 ] && [ "$instances" = 2 ] || { say "TWO-INSTANCE CHECK FAILED"; exit 1; }
-head -1 "$work/partners.cookies" >/dev/null
-echo "$person" >"$work/lb.cookies"
 say "quiz submissions through nginx to both instances, 64 connections, 64 partners:"
 : >"$work/lb.cookies"
 for i in $(seq 65 128); do signin "$lb" "$(printf 'lp%05d' "$i")" load-test-pass >>"$work/lb.cookies"; done

@@ -2,8 +2,11 @@ package account_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 
 	"cunlu/app/account"
 	"cunlu/app/errs"
@@ -126,8 +129,8 @@ func TestHashAndVerify(t *testing.T) {
 	must(t, err)
 
 	t.Run("encoding", func(t *testing.T) {
-		if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
-			t.Fatalf("hash %q: want $argon2id$v=19$m=19456,t=2,p=1$ prefix", h)
+		if !strings.HasPrefix(h, "$argon2id$v=19$m=12288,t=3,p=1$") {
+			t.Fatalf("hash %q: want $argon2id$v=19$m=12288,t=3,p=1$ prefix", h)
 		}
 		parts := strings.Split(h, "$")
 		if len(parts) != 6 {
@@ -140,6 +143,16 @@ func TestHashAndVerify(t *testing.T) {
 		}
 		if strings.Contains(h, password) {
 			t.Fatal("hash contains the password")
+		}
+	})
+
+	t.Run("hashes made with other parameters still verify", func(t *testing.T) {
+		// As stored before the parameters changed from 19 MiB and 2 passes.
+		salt := []byte("0123456789abcdef")
+		old := fmt.Sprintf("$argon2id$v=19$m=19456,t=2,p=1$%s$%s", base64.RawStdEncoding.EncodeToString(salt),
+			base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte(password), salt, 2, 19456, 1, 32)))
+		if !s.Verify(old, password) || s.Verify(old, password+"x") {
+			t.Fatal("a 19 MiB, 2-pass hash does not verify as it should")
 		}
 	})
 
