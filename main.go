@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"cunlu/app"
+	"cunlu/app/db"
 )
 
 //go:embed templates static courses
@@ -29,6 +30,9 @@ const memoryLimit = 48 << 20
 func run() int {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
+	}
+	if os.Getenv("MALLOC_ARENA_MAX") == "" {
+		db.LimitMallocArenas()
 	}
 	assets, err := app.SubAssets(files)
 	if err != nil {

@@ -81,6 +81,8 @@ start() {
 	exit 1
 }
 stop() { kill "$1" && wait "$1" 2>/dev/null || true; }
+# mem PID: the server's resident memory now and its peak so far.
+mem() { awk '/VmRSS/ { r = $2 } /VmHWM/ { h = $2 } END { printf "RSS %.1f MB, peak %.1f MB", r/1024, h/1024 }' "/proc/$1/status"; }
 
 # signin PORT LOGIN PASSWORD: prints the Cookie header of a new session.
 signin() {
@@ -150,6 +152,7 @@ for i in $(seq 1 64); do
 	signin "$port" "$(printf 'lp%05d' "$i")" load-test-pass >>"$work/partners.cookies"
 done
 partner=$(head -1 "$work/partners.cookies")
+say "after 64 sign-ins: $(mem "$app")"
 
 # ---------------------------------------------------------------------------------------
 section "2. signed-in lesson page vs nginx serving the same bytes (64 connections, wrk)"
@@ -182,7 +185,7 @@ wait "$prof"
 read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html" "")
 say "Cunlu  lesson page: $a_rps req/s  p50 $a_p50  p99 $a_p99  non-2xx $a_bad"
 say "nginx  same bytes:  $n_rps req/s  p50 $n_p50  p99 $n_p99  non-2xx $n_bad"
-say "ratio Cunlu/nginx: $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')") (budget >= 0.5)"
+say "ratio Cunlu/nginx: $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')") (budget >= 0.5); memory: $(mem "$app")"
 read -r a_rps a_p50 a_p99 a_bad < <(wrkrun "$base$lesson" "$partner" identity)
 read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html" "" identity)
 say "uncompressed: Cunlu $a_rps req/s (p50 $a_p50, p99 $a_p99), nginx $n_rps req/s (p50 $n_p50, p99 $n_p99): ratio $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')")"
@@ -209,6 +212,7 @@ curl -fs -o "$out/quiz-cpu.pprof" "http://127.0.0.1:$pprof_port/debug/pprof/prof
 prof=$!
 quiz "$county" "$port" sqlite
 wait "$prof"
+say "memory: $(mem "$app")"
 
 # ---------------------------------------------------------------------------------------
 # checkout PORT COOKIES PRODUCT LABEL: add one to the cart, then check out (pickup, cash).
@@ -230,6 +234,7 @@ left=$(sql "$county" "SELECT COALESCE((SELECT stock FROM sandbox_stock WHERE use
 sold=$(sql "$county" "SELECT COALESCE(SUM(i.qty), 0) FROM sandbox_order_items i JOIN sandbox_orders o ON o.id = i.order_id WHERE o.user_id = $uid AND i.product_id = $product")
 say "stock invariant: sold $sold + left $left = $((sold + left)) (catalogue stock $stock0)"
 [ "$((sold + left))" = "$stock0" ] && [ "$left" -ge 0 ] || say "STOCK INVARIANT BROKEN"
+say "memory: $(mem "$app")"
 
 # ---------------------------------------------------------------------------------------
 section "5. coordinator pages, county data set (SQLite)"
@@ -240,7 +245,7 @@ done
 
 # ---------------------------------------------------------------------------------------
 section "6. memory after the load (SQLite server)"
-say "RSS $(awk '/VmRSS/ { printf "%.1f MB", $2/1024 }' "/proc/$app/status"); peak (VmHWM) $(awk '/VmHWM/ { printf "%.1f MB", $2/1024 }' "/proc/$app/status") (budget 100 MB)"
+say "$(mem "$app") (budget 100 MB)"
 stop "$app"
 for p in lesson quiz; do
 	go tool pprof -top -nodecount=25 "$work/cunlu" "$out/$p-cpu.pprof" >"$out/$p-cpu.txt" 2>/dev/null || true
@@ -285,7 +290,7 @@ coord=$(signin "$port" loadcoord load-test-pass)
 for path in /coord /coord/questions; do
 	for c in 1 4; do bench -url "$base$path" -cookie "$coord" -c "$c" -d "$dur"; done
 done
-say "RSS $(awk '/VmRSS/ { printf "%.1f MB", $2/1024 }' "/proc/$app/status"); peak $(awk '/VmHWM/ { printf "%.1f MB", $2/1024 }' "/proc/$app/status")"
+say "$(mem "$app")"
 
 # ---------------------------------------------------------------------------------------
 section "8. two instances on one PostgreSQL behind nginx round-robin (no sticky sessions)"

@@ -56,9 +56,10 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*gorm.DB, 
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetMaxIdleConns(16)
 	} else {
-		// SQLite has one writer; a few connections let reads run beside it under WAL.
-		sqlDB.SetMaxOpenConns(8)
-		sqlDB.SetMaxIdleConns(8)
+		// SQLite has one writer; a few connections let reads run beside it under WAL. Each
+		// keeps its own page cache and prepared statements, so not more than needed.
+		sqlDB.SetMaxOpenConns(6)
+		sqlDB.SetMaxIdleConns(6)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
@@ -94,6 +95,7 @@ func sqliteDSN(path string) string {
 	q.Set("_txlock", "immediate")
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "FULL")
+	q.Set("_cache_size", "-1000")
 	return "file:" + path + "?" + q.Encode()
 }
 

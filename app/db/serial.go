@@ -25,7 +25,7 @@ type serialPool struct {
 }
 
 // maxStmts bounds the statement cache: a few queries vary in text (IN lists).
-const maxStmts = 512
+const maxStmts = 256
 
 func newSerialPool(d *sql.DB) *serialPool {
 	return &serialPool{DB: d, turn: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
