@@ -58,8 +58,8 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*gorm.DB, 
 	} else {
 		// SQLite has one writer; a few connections let reads run beside it under WAL. Each
 		// keeps its own page cache and prepared statements, so not more than needed.
-		sqlDB.SetMaxOpenConns(6)
-		sqlDB.SetMaxIdleConns(6)
+		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
