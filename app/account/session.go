@@ -71,21 +71,28 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*User, error) 
 		return nil, errs.New(errs.Unauthorized, "error.signed_out")
 	}
 	g := s.db.WithContext(ctx)
-	var sess Session
-	if err := g.Where("token_hash = ?", hashToken(token)).Take(&sess).Error; err != nil {
+	// The session and its person in one query: every signed-in request starts here.
+	var row struct {
+		User
+		SessionID         uint
+		SessionLastSeenAt time.Time
+		SessionExpiresAt  time.Time
+	}
+	err := g.Table("sessions").Joins("JOIN users ON users.id = sessions.user_id").
+		Select("users.*, sessions.id AS session_id, sessions.last_seen_at AS session_last_seen_at, sessions.expires_at AS session_expires_at").
+		Where("sessions.token_hash = ?", hashToken(token)).Take(&row).Error
+	if err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, errs.New(errs.Unauthorized, "error.signed_out")
 		}
 		return nil, errs.Wrap(err, "find session")
 	}
+	sess := Session{ID: row.SessionID, UserID: row.ID, LastSeenAt: row.SessionLastSeenAt, ExpiresAt: row.SessionExpiresAt}
+	u := row.User
 	now := s.now()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.IdleTimeout {
 		g.Delete(&Session{}, sess.ID)
 		return nil, errs.New(errs.Unauthorized, "error.session_expired")
-	}
-	var u User
-	if err := g.Take(&u, sess.UserID).Error; err != nil {
-		return nil, errs.Wrap(err, "find session user")
 	}
 	if !u.Active {
 		g.Where("user_id = ?", u.ID).Delete(&Session{})

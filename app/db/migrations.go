@@ -19,6 +19,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0003_shop", Migrate: migrate0003},
 		{ID: "0004_services", Migrate: migrate0004},
 		{ID: "0005_reports", Migrate: migrate0005},
+		{ID: "0006_quiz_write_indexes", Migrate: migrate0006},
 	}
 }
 
@@ -667,4 +668,16 @@ func migrate0005(tx *gorm.DB) error {
 	}
 	// "Stuck": lessons with three or more attempts and no pass.
 	return tx.Exec("CREATE INDEX idx_lesson_progress_attempts ON lesson_progress (attempts)").Error
+}
+
+// migrate0006 drops two indexes nothing reads since the reports moved to roll-up tables
+// (issue 6): every quiz submission paid for them, once for its attempt and once for each
+// of its answers.
+func migrate0006(tx *gorm.DB) error {
+	for _, idx := range []string{"idx_answer_question", "idx_attempt_lesson"} {
+		if err := tx.Exec("DROP INDEX IF EXISTS " + idx).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

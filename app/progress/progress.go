@@ -309,9 +309,8 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 	if !l.For(who.Audience) {
 		return nil, errs.New(errs.NotFound, "error.not_found")
 	}
-	if prev, err := s.attemptByKey(ctx, who.ID, sub.Key); err != nil || prev != nil {
-		return prev, err
-	}
+	// A submission sent again (a double tap, a sync after being offline) is found by its
+	// key when its insert meets the unique index, below; most are new, so no lookup first.
 	graded, ok := l.Grade(sub.Answers)
 	if !ok {
 		return nil, errs.New(errs.Invalid, "error.quiz_invalid")
@@ -360,7 +359,7 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		return s.addAttemptStats(tx, who, l, &before, a)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		// The same submission arrived twice at once; the other one was stored.
+		// This key was stored before (or by a submission at the same moment): that one stands.
 		return s.attemptByKey(ctx, who.ID, sub.Key)
 	}
 	if err != nil {
