@@ -8,10 +8,14 @@ import (
 	"gorm.io/gorm"
 )
 
-// serialPool is the SQLite connection pool with two differences. Write transactions take
+// serialPool is the SQLite connection pool with three differences. Write transactions take
 // turns in Go before they begin; and statements are prepared once and kept (parsing was
 // a third of the time SQLite spent on a quiz submission; gorm's own statement cache
-// prepares again inside every transaction). SQLite lets one writer in at a time anyway; without the
+// prepares again inside every transaction); and statements are not cancellable: given a
+// cancellable context, the SQLite driver steps every row and runs every statement in a
+// goroutine of its own so that it can interrupt it, and under load waiting for those
+// goroutines to be scheduled was most of a quiz submission's time in the writer. SQLite
+// statements here are short; a lock is waited for at most the busy timeout. SQLite lets one writer in at a time anyway; without the
 // queue, the others wait in SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms between
 // tries and wakes late, so under load most of a second goes to sleeping. Queued here, the
 // next transaction begins the moment the last one ends. Reads outside transactions do
@@ -56,6 +60,7 @@ func (p *serialPool) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (p *serialPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := p.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -63,6 +68,7 @@ func (p *serialPool) ExecContext(ctx context.Context, query string, args ...any)
 }
 
 func (p *serialPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := p.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -70,6 +76,7 @@ func (p *serialPool) QueryContext(ctx context.Context, query string, args ...any
 }
 
 func (p *serialPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := p.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -83,7 +90,7 @@ func (p *serialPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.Con
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	tx, err := p.DB.BeginTx(ctx, opts)
+	tx, err := p.DB.BeginTx(context.WithoutCancel(ctx), opts)
 	if err != nil {
 		<-p.turn
 		return nil, err
@@ -105,6 +112,7 @@ type serialTx struct {
 // The statements of a transaction use the pool's prepared statements on its connection.
 
 func (t *serialTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := t.pool.stmt(ctx, query); st != nil {
 		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -112,6 +120,7 @@ func (t *serialTx) ExecContext(ctx context.Context, query string, args ...any) (
 }
 
 func (t *serialTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := t.pool.stmt(ctx, query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -119,6 +128,7 @@ func (t *serialTx) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (t *serialTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := t.pool.stmt(ctx, query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
