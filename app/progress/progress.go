@@ -330,27 +330,26 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		if err := lockLearner(tx, who); err != nil {
 			return err
 		}
+		// The lesson's progress before this attempt, then after it: plain statements, as
+		// everything in this transaction (it runs for every submission).
 		var before LessonProgress
-		if err := tx.Where("user_id = ? AND course = ? AND lesson = ?", who.ID, a.Course, a.Lesson).Limit(1).Find(&before).Error; err != nil {
+		if err := tx.Raw("SELECT attempts, passed_at FROM lesson_progress WHERE user_id = ? AND course = ? AND lesson = ?",
+			who.ID, a.Course, a.Lesson).Scan(&before).Error; err != nil {
 			return err
 		}
 		if err := insertAttempt(tx, a); err != nil {
 			return err
 		}
-		row := LessonProgress{UserID: who.ID, Course: a.Course, Lesson: a.Lesson, StartedAt: now, LastSeenAt: now, Attempts: 1, BestRight: a.Right}
-		updates := map[string]any{
-			"attempts":     gorm.Expr("lesson_progress.attempts + 1"),
-			"best_right":   gorm.Expr("CASE WHEN lesson_progress.best_right < ? THEN ? ELSE lesson_progress.best_right END", a.Right, a.Right),
-			"last_seen_at": now,
-		}
+		var passedAt *time.Time
 		if a.Passed {
-			row.PassedAt = &now
-			updates["passed_at"] = gorm.Expr("COALESCE(lesson_progress.passed_at, ?)", now)
+			passedAt = &now
 		}
-		if err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "user_id"}, {Name: "course"}, {Name: "lesson"}},
-			DoUpdates: clause.Assignments(updates),
-		}).Create(&row).Error; err != nil {
+		if err := tx.Exec(`INSERT INTO lesson_progress (user_id, course, lesson, started_at, last_seen_at, attempts, best_right, passed_at)
+			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+			ON CONFLICT (user_id, course, lesson) DO UPDATE SET attempts = lesson_progress.attempts + 1,
+				best_right = CASE WHEN lesson_progress.best_right < excluded.best_right THEN excluded.best_right ELSE lesson_progress.best_right END,
+				last_seen_at = excluded.last_seen_at, passed_at = COALESCE(lesson_progress.passed_at, excluded.passed_at)`,
+			who.ID, a.Course, a.Lesson, now, now, a.Right, passedAt).Error; err != nil {
 			return err
 		}
 		if err := recordAnswerStats(tx, who.CentreID, a); err != nil {

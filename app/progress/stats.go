@@ -145,11 +145,9 @@ func (s *Service) addAttemptStats(tx *gorm.DB, who Learner, l *course.Lesson, be
 		}
 		d["lessons_mastered"] = 1
 	}
-	set := map[string]any{"updated_at": s.now()}
-	for col, n := range d {
-		set[col] = gorm.Expr(col+" + ?", n)
-	}
-	res := tx.Model(&LearnerStats{}).Where("user_id = ?", who.ID).Updates(set)
+	res := tx.Exec(`UPDATE learner_stats SET attempts = attempts + 1, lessons_passed = lessons_passed + ?, stuck = stuck + ?,
+		lessons_mastered = lessons_mastered + ?, updated_at = ? WHERE user_id = ?`,
+		d["lessons_passed"], d["stuck"], d["lessons_mastered"], s.now(), who.ID)
 	if res.Error != nil {
 		return res.Error
 	}
