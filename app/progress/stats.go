@@ -3,6 +3,7 @@ package progress
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"cunlu/app/course"
@@ -288,15 +289,21 @@ func (st *answerStats) Flush(tx *gorm.DB) error {
 	slices.SortFunc(rows, func(a, b questionStats) int {
 		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Course, b.Course), cmp.Compare(a.Lesson, b.Lesson), cmp.Compare(a.Question, b.Question))
 	})
-	add := func(table, col string) clause.Expr { return gorm.Expr(table + "." + col + " + excluded." + col) }
 	if len(rows) > 0 {
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "centre_id"}, {Name: "course"}, {Name: "lesson"}, {Name: "question"}},
-			DoUpdates: clause.Assignments(map[string]any{"answers": add("question_stats", "answers"), "wrong": add("question_stats", "wrong"),
-				"opt_a": add("question_stats", "opt_a"), "opt_b": add("question_stats", "opt_b"), "opt_c": add("question_stats", "opt_c"),
-				"opt_d": add("question_stats", "opt_d"), "opt_e": add("question_stats", "opt_e")}),
-		}).Create(&rows).Error
-		if err != nil {
+		var q strings.Builder
+		q.WriteString("INSERT INTO question_stats (centre_id, course, lesson, question, answers, wrong, opt_a, opt_b, opt_c, opt_d, opt_e) VALUES ")
+		args := make([]any, 0, 11*len(rows))
+		for i, r := range rows {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, r.CentreID, r.Course, r.Lesson, r.Question, r.Answers, r.Wrong, r.OptA, r.OptB, r.OptC, r.OptD, r.OptE)
+		}
+		q.WriteString(` ON CONFLICT (centre_id, course, lesson, question) DO UPDATE SET answers = question_stats.answers + excluded.answers,
+			wrong = question_stats.wrong + excluded.wrong, opt_a = question_stats.opt_a + excluded.opt_a, opt_b = question_stats.opt_b + excluded.opt_b,
+			opt_c = question_stats.opt_c + excluded.opt_c, opt_d = question_stats.opt_d + excluded.opt_d, opt_e = question_stats.opt_e + excluded.opt_e`)
+		if err := tx.Exec(q.String(), args...).Error; err != nil {
 			return err
 		}
 	}
@@ -310,10 +317,18 @@ func (st *answerStats) Flush(tx *gorm.DB) error {
 	slices.SortFunc(scores, func(a, b scoreStats) int {
 		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Bucket, b.Bucket))
 	})
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "centre_id"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"attempts": add("score_stats", "attempts")}),
-	}).Create(&scores).Error
+	var q strings.Builder
+	q.WriteString("INSERT INTO score_stats (centre_id, bucket, attempts) VALUES ")
+	args := make([]any, 0, 3*len(scores))
+	for i, r := range scores {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, r.CentreID, r.Bucket, r.Attempts)
+	}
+	q.WriteString(" ON CONFLICT (centre_id, bucket) DO UPDATE SET attempts = score_stats.attempts + excluded.attempts")
+	return tx.Exec(q.String(), args...).Error
 }
 
 // centreStats is the sum of learner_stats over a centre's partners or villagers.
