@@ -25,7 +25,7 @@ func main() {
 // memoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise: near it the
 // garbage collector runs more often instead of letting the heap grow, so the whole process
 // (with SQLite's page cache and the program itself) stays within the 100 MB of DESIGN.md.
-const memoryLimit = 48 << 20
+const memoryLimit = 40 << 20
 
 func run() int {
 	if os.Getenv("GOMEMLIMIT") == "" {
