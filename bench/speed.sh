@@ -22,7 +22,7 @@
 # Results go to bench/out/ (summary.txt, raw outputs, profiles). Needs root for apt-get
 # when wrk or nginx are missing. DURATION (default 10s) sets each measurement's length;
 # COUNTY_DB=file copies a county SQLite database made earlier by "cunlu loadgen" instead of
-# generating it again.
+# generating it again; PG_SCALE=tenth loads a tenth of the county into PostgreSQL (faster).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -94,6 +94,22 @@ signin() {
 	awk '$6 ~ /cunlu_session$/ { printf "%s=%s\n", $6, $7 }' "$jar"
 }
 
+# signin_range PORT FIRST LAST FILE: signs in county partners lpFIRST … lpLAST, one Cookie
+# header per line in FILE.
+signin_range() {
+	: >"$4"
+	for i in $(seq "$2" "$3"); do
+		signin "$1" "$(printf 'lp%05d' "$i")" load-test-pass >>"$4"
+	done
+}
+
+# quizform PORT: the lesson's quiz answered with each question's first option, as a form.
+quizform() {
+	curl -fs -H "Cookie: $partner" "http://127.0.0.1:$1$lesson" |
+		grep -o 'type="\(radio\|checkbox\)" name="q[^"]*" value="[^"]*"' |
+		sed 's/.*name="\([^"]*\)" value="\([^"]*\)"/\1=\2/' | awk -F= '!seen[$1]++' | paste -sd'&'
+}
+
 # wrkrun URL COOKIE [ENCODING]: requests/s, p50 and p99 at 64 connections.
 wrkrun() {
 	local args=(-t2 -c64 -d"$dur" --latency -H "Accept-Encoding: ${3:-gzip}")
@@ -147,10 +163,7 @@ app=$server
 base="http://127.0.0.1:$port"
 
 # 64 partners of the county, each signed in once.
-: >"$work/partners.cookies"
-for i in $(seq 1 64); do
-	signin "$port" "$(printf 'lp%05d' "$i")" load-test-pass >>"$work/partners.cookies"
-done
+signin_range "$port" 1 64 "$work/partners.cookies"
 partner=$(head -1 "$work/partners.cookies")
 say "after 64 sign-ins: $(mem "$app")"
 
@@ -195,9 +208,7 @@ say "uncompressed: Cunlu $a_rps req/s (p50 $a_p50, p99 $a_p99), nginx $n_rps req
 # in the database.
 quiz() {
 	local db=$1 port=$2 label=$3 form before after acked
-	form=$(curl -fs -H "Cookie: $partner" "http://127.0.0.1:$port$lesson" |
-		grep -o 'type="\(radio\|checkbox\)" name="q[^"]*" value="[^"]*"' |
-		sed 's/.*name="\([^"]*\)" value="\([^"]*\)"/\1=\2/' | awk -F= '!seen[$1]++' | paste -sd'&')
+	form=$(quizform "$port")
 	[ -n "$form" ] || { echo "no quiz form on $lesson"; exit 1; }
 	before=$(sql "$db" "SELECT COUNT(*) FROM quiz_attempts")
 	"$work/httpbench" -url "http://127.0.0.1:$port$lesson/quiz" -cookies "$work/partners.cookies" -csrf benchcsrftoken0000 \
@@ -267,6 +278,10 @@ if [ -z "${PG_URL:-}" ]; then
 	say "PG_URL not set: PostgreSQL and two-instance steps skipped."
 	exit 0
 fi
+case "${PG_SCALE:-county}" in
+county | tenth) ;;
+*) echo "PG_SCALE must be county or tenth (the steps sign in 128 partners)" >&2; exit 2 ;;
+esac
 pg_db=cunlu_bench_$$
 psql -q "$PG_URL" -c "CREATE DATABASE $pg_db" >/dev/null
 pg=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$PG_URL" "$pg_db")
@@ -277,10 +292,7 @@ t0=$(ms)
 say "generated in $((($(ms) - t0) / 1000)) s"
 start "$pg" "$port"
 app=$server
-: >"$work/partners.cookies"
-for i in $(seq 1 64); do
-	signin "$port" "$(printf 'lp%05d' "$i")" load-test-pass >>"$work/partners.cookies"
-done
+signin_range "$port" 1 64 "$work/partners.cookies"
 partner=$(head -1 "$work/partners.cookies")
 
 section "3. quiz submissions, 64 connections, 64 partners (PostgreSQL)"
@@ -334,11 +346,9 @@ instances=$(printf '%s\n' "${served[@]}" | sort -u | wc -l)
 say "20 signed-in page views through nginx: $ok answered signed in, by $instances instances ($(printf '%s\n' "${served[@]}" | sort | uniq -c | awk '{ printf "%s×%s ", $2, $1 }'))"
 [ "$ok" = 20 ] && [ "$instances" = 2 ] || { say "TWO-INSTANCE CHECK FAILED"; exit 1; }
 say "quiz submissions through nginx to both instances, 64 connections, 64 partners:"
-: >"$work/lb.cookies"
-for i in $(seq 65 128); do signin "$lb" "$(printf 'lp%05d' "$i")" load-test-pass >>"$work/lb.cookies"; done
+signin_range "$lb" 65 128 "$work/lb.cookies"
 before=$(sql "$pg" "SELECT COUNT(*) FROM quiz_attempts")
-form=$(curl -fs -H "Cookie: $partner" "$base$lesson" | grep -o 'type="\(radio\|checkbox\)" name="q[^"]*" value="[^"]*"' |
-	sed 's/.*name="\([^"]*\)" value="\([^"]*\)"/\1=\2/' | awk -F= '!seen[$1]++' | paste -sd'&')
+form=$(quizform "$port")
 "$work/httpbench" -url "http://127.0.0.1:$lb$lesson/quiz" -cookies "$work/lb.cookies" -csrf benchcsrftoken0000 \
 	-post "key=bench-lb-{n}-0000000&$form" -c 64 -d "$dur" -warm 0 | tee -a "$summary" | tee "$work/quiz.txt"
 after=$(sql "$pg" "SELECT COUNT(*) FROM quiz_attempts")

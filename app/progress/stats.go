@@ -122,14 +122,14 @@ func lockLearner(tx *gorm.DB, who Learner) error {
 func (s *Service) addAttemptStats(tx *gorm.DB, who Learner, l *course.Lesson, before *LessonProgress, a *Attempt) error {
 	wasPassed := before.PassedAt != nil
 	firstPass := !wasPassed && a.Passed
-	d := map[string]int{"attempts": 1}
+	var passed, stuck, masteredN int // what the attempt adds to the learner's counts
 	switch {
 	case firstPass && before.Attempts >= StuckAttempts:
-		d["lessons_passed"], d["stuck"] = 1, -1
+		passed, stuck = 1, -1
 	case firstPass:
-		d["lessons_passed"] = 1
+		passed = 1
 	case !wasPassed && before.Attempts+1 == StuckAttempts:
-		d["stuck"] = 1
+		stuck = 1
 	}
 	mastered := false
 	if firstPass && l.Course.For(who.Audience) {
@@ -144,11 +144,11 @@ func (s *Service) addAttemptStats(tx *gorm.DB, who Learner, l *course.Lesson, be
 		if res.Error != nil || res.RowsAffected == 0 {
 			return cmp.Or(res.Error, s.refreshStats(tx, who))
 		}
-		d["lessons_mastered"] = 1
+		masteredN = 1
 	}
 	res := tx.Exec(`UPDATE learner_stats SET attempts = attempts + 1, lessons_passed = lessons_passed + ?, stuck = stuck + ?,
 		lessons_mastered = lessons_mastered + ?, updated_at = ? WHERE user_id = ?`,
-		d["lessons_passed"], d["stuck"], d["lessons_mastered"], s.now(), who.ID)
+		passed, stuck, masteredN, s.now(), who.ID)
 	if res.Error != nil {
 		return res.Error
 	}
