@@ -232,7 +232,7 @@
     }
     var keyField = form.querySelector('input[name=key]');
     var item = {
-      id: maybeSent ? keyField.value : newKey(), user: form.getAttribute('data-learner'), action: form.getAttribute('action'),
+      id: maybeSent ? keyField.value : newKey(), user: form.querySelector('input[name=learner]').value, action: form.getAttribute('action'),
       title: (document.querySelector('#lesson h1') || document).textContent,
       right: right, total: total, at: Date.now(), fields: []
     };

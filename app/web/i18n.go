@@ -35,6 +35,10 @@ type catalog struct {
 	// plain holds messages without arguments once rendered, by language and id: a page
 	// asks for dozens of them, and go-i18n renders each through a template every time.
 	plain sync.Map
+
+	// translators holds one Translator per language: they keep no state of a request, and
+	// one pointer per language lets page fragments use it in their cache key (render.go).
+	translators map[string]*Translator
 }
 
 func newCatalog(log *slog.Logger) (*catalog, error) {
@@ -46,6 +50,10 @@ func newCatalog(log *slog.Logger) (*catalog, error) {
 			return nil, fmt.Errorf("load %s catalog: %w", l, err)
 		}
 		c.tags = append(c.tags, language.MustParse(l))
+	}
+	c.translators = make(map[string]*Translator, len(Languages))
+	for _, l := range Languages {
+		c.translators[l] = &Translator{Lang: l, loc: i18n.NewLocalizer(b, l), cat: c}
 	}
 	// zh-Hans and zh-TW readers get Simplified Chinese; everything else falls to the default too.
 	c.matcher = language.NewMatcher(c.tags)
@@ -76,6 +84,9 @@ func supported(lang string) bool {
 
 // translator returns the translator for lang (which must be supported).
 func (c *catalog) translator(lang string) *Translator {
+	if t := c.translators[lang]; t != nil {
+		return t
+	}
 	return &Translator{Lang: lang, loc: i18n.NewLocalizer(c.bundle, lang), cat: c}
 }
 

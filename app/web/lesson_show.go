@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"html/template"
 	mrand "math/rand/v2"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +26,7 @@ type taskRow struct {
 type optionRow struct {
 	course.Option
 	Chosen bool
+	orig   *course.Option // the lesson's own, a fragment key that stays the same
 }
 
 type questionRow struct {
@@ -45,7 +48,6 @@ type lessonView struct {
 	Tasks      []taskRow
 	Passed     bool
 	Mastered   bool
-	KB         int
 	Key        string
 	Questions  []questionRow
 	Attempt    *progress.Attempt
@@ -53,8 +55,77 @@ type lessonView struct {
 	Cert       *progress.Certificate
 	PassMark   int
 	Lang       string
-	Learner    uint   // whose quiz form this is, so answers go to the person who gave them
-	Grade      string // the right answers as JSON, for grading in the page when offline
+	Learner    uint // whose quiz form this is, so answers go to the person who gave them
+	QuizForm   template.HTML
+	QuizHTML   template.HTML // the questions of the form, in this attempt's order
+	tr         *Translator
+}
+
+// The parts of a lesson page that are the same for everyone who sees the lesson in one
+// language are rendered once and kept (views.fragment): the title and size, the quiz form's
+// opening tag, each question and option, the pager. What is the person's own (the quiz key,
+// the CSRF token, tasks done, the order of the options) is filled in on every request.
+// Without this the quiz alone was more than a hundred template actions per page.
+
+// lessonFrag is what the lesson's title block and quiz form depend on.
+type lessonFrag struct {
+	*Translator
+	Lesson   *course.Lesson
+	Mastered bool
+}
+
+func (f lessonFrag) Text() *course.LessonText { return f.Lesson.In(f.Lang) }
+func (f lessonFrag) KB() int                  { return (f.Text().Bytes + 1023) / 1024 }
+
+// Grade is what the page needs to grade the quiz offline (offlineGrade).
+func (f lessonFrag) Grade() (string, error) { return offlineGrade(f.Lesson, f.Lesson.PassMark()) }
+
+// quizPartFrag is one question (O nil) or one of its options.
+type quizPartFrag struct {
+	*Translator
+	Q *course.Question
+	O *course.Option
+}
+
+// pagerFrag is the links to the lessons before and after, as this learner sees the course.
+type pagerFrag struct {
+	*Translator
+	Prev, Next *course.Lesson
+}
+
+// HeadFrag is the key of the lesson's title block.
+func (v *lessonView) HeadFrag() lessonFrag {
+	return lessonFrag{Translator: v.tr, Lesson: v.Lesson, Mastered: v.Mastered}
+}
+
+// PagerFrag is the key of the pager.
+func (v *lessonView) PagerFrag() pagerFrag {
+	return pagerFrag{Translator: v.tr, Prev: v.Prev, Next: v.Next}
+}
+
+// quizForm fills in the quiz form's opening tag and its questions in this attempt's order.
+func (s *Server) quizForm(v *lessonView) error {
+	var err error
+	if v.QuizForm, err = s.views.fragment("quiz_form", lessonFrag{Translator: v.tr, Lesson: v.Lesson}); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, q := range v.Questions {
+		h, err := s.views.fragment("quiz_question", quizPartFrag{Translator: v.tr, Q: q.Question})
+		if err != nil {
+			return err
+		}
+		b.WriteString(string(h))
+		for _, o := range q.Options {
+			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.orig}); err != nil {
+				return err
+			}
+			b.WriteString(string(h))
+		}
+		b.WriteString("    </fieldset>\n")
+	}
+	v.QuizHTML = template.HTML(b.String()) // safe: whole fragments rendered by html/template
+	return nil
 }
 
 // LockedTitle is the title of a prerequisite, in the page's language.
@@ -81,10 +152,10 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	if l == nil || !l.For(sn.Learner.Audience) {
 		return nil, errNotFound
 	}
-	lang := s.langOf(c)
-	v := &lessonView{Course: l.Course, CourseText: l.Course.In(lang), Lesson: l, Text: l.In(lang), Lang: lang,
+	tr := s.translatorOf(c)
+	lang := tr.Lang
+	v := &lessonView{Course: l.Course, CourseText: l.Course.In(lang), Lesson: l, Text: l.In(lang), Lang: lang, tr: tr,
 		Locked: sn.Locked(l), Passed: sn.Passed(l), Mastered: sn.Mastered(l), CanSubmit: u.Role.Learner(), PassMark: l.PassMark()}
-	v.KB = (v.Text.Bytes + 1023) / 1024
 	visible := l.Course.LessonsFor(sn.Learner.Audience)
 	for i, x := range visible {
 		if x == l {
@@ -126,11 +197,13 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		session, _ := c.Get(ctxToken).(string)
 		v.Key = quizKey(session, sn.Learner.ID, l, attempts)
 		v.Learner = sn.Learner.ID
-		if v.Grade, err = offlineGrade(l, v.PassMark); err != nil {
+	}
+	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
+	if v.Attempt == nil && v.CanSubmit {
+		if err := s.quizForm(v); err != nil {
 			return nil, err
 		}
 	}
-	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
 	if v.Attempt != nil {
 		for i := range v.Questions {
 			q := &v.Questions[i]
@@ -191,8 +264,8 @@ func shuffled(qs []course.Question, key string) []questionRow {
 	for i := range qs {
 		q := &qs[i]
 		row := questionRow{Question: q}
-		for _, o := range q.Options {
-			row.Options = append(row.Options, optionRow{Option: o})
+		for j := range q.Options {
+			row.Options = append(row.Options, optionRow{Option: q.Options[j], orig: &q.Options[j]})
 		}
 		if q.Kind != course.TrueFalse {
 			r.Shuffle(len(row.Options), func(a, b int) { row.Options[a], row.Options[b] = row.Options[b], row.Options[a] })

@@ -29,6 +29,40 @@ type views struct {
 
 	mu    sync.RWMutex
 	pages map[string]*template.Template
+	base  *template.Template // the layout and partials, for fragments
+	frags *sync.Map          // fragKey → template.HTML, emptied when templates are parsed again
+}
+
+// fragKey names a rendered fragment: the partial and everything it was given. The data is
+// a comparable value (a struct of strings, bools and pointers to things that never change
+// once loaded, such as a lesson or a Translator), so the key says all the output depends on.
+type fragKey struct {
+	name string
+	data any
+}
+
+// fragment renders the partial name with data once and keeps the HTML: the parts of a page
+// that are the same for everyone who sees them in one language (a quiz question, the
+// navigation of a role) cost a map lookup instead of dozens of template actions on every
+// request. The partial gets nothing but data, so it cannot depend on the person unless the
+// key does; data must be comparable. The kept fragments are a few per lesson and language.
+func (v *views) fragment(name string, data any) (template.HTML, error) {
+	v.mu.RLock()
+	base, frags := v.base, v.frags
+	v.mu.RUnlock()
+	key := fragKey{name, data}
+	if h, ok := frags.Load(key); ok {
+		return h.(template.HTML), nil
+	}
+	var buf bytes.Buffer
+	if err := base.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("render fragment %s: %w", name, err)
+	}
+	h := template.HTML(buf.String())
+	if !v.reload { // in development templates are read again for every page: keep nothing
+		frags.Store(key, h)
+	}
+	return h, nil
 }
 
 func newViews(fsys fs.FS, a *assets, reload bool, extra template.FuncMap) (*views, error) {
@@ -38,7 +72,8 @@ func newViews(fsys fs.FS, a *assets, reload bool, extra template.FuncMap) (*view
 
 func (v *views) funcs() template.FuncMap {
 	return template.FuncMap{
-		"static": v.assets.URL,
+		"static":   v.assets.URL,
+		"fragment": v.fragment,
 		"date": func(t any) string {
 			switch t := t.(type) {
 			case time.Time:
@@ -178,8 +213,14 @@ func (v *views) parse() error {
 		}
 		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}
+	// The fragments are executed from a clone of their own: html/template escapes a set
+	// when it first runs, and a set that has run can no longer be cloned by a reparse.
+	fb, err := base.Clone()
+	if err != nil {
+		return err
+	}
 	v.mu.Lock()
-	v.pages = pages
+	v.pages, v.base, v.frags = pages, fb, &sync.Map{}
 	v.mu.Unlock()
 	return nil
 }
@@ -316,4 +357,20 @@ func setQuery(uri, key, value string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.RequestURI()
+}
+
+// navFrag is what the navigation links depend on: the language and the role ("" when
+// signed out).
+type navFrag struct {
+	*Translator
+	Role account.Role
+}
+
+// NavFrag is the key of this page's navigation links.
+func (p *Page) NavFrag() navFrag {
+	f := navFrag{Translator: p.Translator}
+	if p.User != nil {
+		f.Role = p.User.Role
+	}
+	return f
 }
