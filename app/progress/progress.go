@@ -7,6 +7,7 @@ package progress
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -176,6 +177,71 @@ func (s *Service) Snapshot(ctx context.Context, l Learner) (*Snapshot, error) {
 	}
 	for _, c := range certs {
 		snap.Certificates[c.Course] = c
+	}
+	return snap, nil
+}
+
+// CourseSnapshot loads the part of a learner's progress that is about one course: its
+// lessons, the practice tasks of its lessons and its certificate. It is what a lesson page
+// needs, read with plain statements (the lesson page is the most visited; gorm's scanning
+// of every progress row of the learner was a fifth of its time). Ask it only about c.
+func (s *Service) CourseSnapshot(ctx context.Context, l Learner, c *course.Course) (*Snapshot, error) {
+	g := s.db.WithContext(ctx)
+	snap := &Snapshot{Learner: l, Lessons: map[string]*LessonProgress{}, Tasks: map[string]TaskCompletion{}, Certificates: map[string]Certificate{}, catalog: s.courses.Catalog()}
+	rows, err := g.Raw("SELECT lesson, started_at, last_seen_at, attempts, best_right, passed_at FROM lesson_progress WHERE user_id = ? AND course = ?", l.ID, c.Slug).Rows()
+	if err != nil {
+		return nil, errs.Wrap(err, "load lesson progress")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := &LessonProgress{UserID: l.ID, Course: c.Slug}
+		var passed sql.Null[time.Time]
+		if err := rows.Scan(&p.Lesson, &p.StartedAt, &p.LastSeenAt, &p.Attempts, &p.BestRight, &passed); err != nil {
+			return nil, errs.Wrap(err, "load lesson progress")
+		}
+		if passed.Valid {
+			p.PassedAt = &passed.V
+		}
+		snap.Lessons[c.Slug+"/"+p.Lesson] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "load lesson progress")
+	}
+	var tasks []string
+	for _, x := range c.Lessons {
+		tasks = append(tasks, x.Tasks...)
+	}
+	if len(tasks) > 0 {
+		rows, err := g.Raw("SELECT task_id, evidence, completed_at FROM task_completions WHERE user_id = ? AND task_id IN ?", l.ID, tasks).Rows()
+		if err != nil {
+			return nil, errs.Wrap(err, "load tasks")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t := TaskCompletion{UserID: l.ID}
+			if err := rows.Scan(&t.TaskID, &t.Evidence, &t.CompletedAt); err != nil {
+				return nil, errs.Wrap(err, "load tasks")
+			}
+			snap.Tasks[t.TaskID] = t
+		}
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "load tasks")
+		}
+	}
+	rows, err = g.Raw("SELECT id, code, holder_name, centre_name, issued_at FROM certificates WHERE user_id = ? AND course = ?", l.ID, c.Slug).Rows()
+	if err != nil {
+		return nil, errs.Wrap(err, "load certificates")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		cert := Certificate{UserID: l.ID, Course: c.Slug}
+		if err := rows.Scan(&cert.ID, &cert.Code, &cert.HolderName, &cert.CentreName, &cert.IssuedAt); err != nil {
+			return nil, errs.Wrap(err, "load certificates")
+		}
+		snap.Certificates[c.Slug] = cert
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "load certificates")
 	}
 	return snap, nil
 }

@@ -35,6 +35,20 @@ func TestSnapshotCourseHelpers(t *testing.T) {
 			if got != wt {
 				t.Errorf("%s: %+v, want %+v", name, got, wt)
 			}
+			// The lesson page's snapshot of one course says the same about that course.
+			csn, err := w.svc.CourseSnapshot(w.ctx, who, buying)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, n = csn.CourseProgress(buying)
+			next = ""
+			if l := csn.Next(buying); l != nil {
+				next = l.Slug
+			}
+			if got := (want{m, n, csn.Complete(buying), next, lessonSlugs(csn.Locked(pickup))}); got != wt {
+				t.Errorf("%s, course snapshot: %+v, want %+v", name, got, wt)
+			}
+			sameCourseRows(t, sn, csn, buying.Slug)
 		}
 
 		check("villager at the start", w.villager, want{0, 2, false, "first-order", "first-order"})
@@ -160,4 +174,33 @@ func TestOpenedWritesAtMostEveryTenMinutes(t *testing.T) {
 			t.Errorf("after opening a passed lesson: %+v", p)
 		}
 	})
+}
+
+// sameCourseRows checks that a course snapshot holds exactly the full snapshot's rows of
+// that course.
+func sameCourseRows(t *testing.T, full, part *progress.Snapshot, courseSlug string) {
+	t.Helper()
+	n := 0
+	for k, p := range full.Lessons {
+		if p.Course != courseSlug {
+			continue
+		}
+		n++
+		q := part.Lessons[k]
+		if q == nil || q.Attempts != p.Attempts || q.BestRight != p.BestRight || (q.PassedAt == nil) != (p.PassedAt == nil) ||
+			!q.LastSeenAt.Equal(p.LastSeenAt) || !q.StartedAt.Equal(p.StartedAt) || (p.PassedAt != nil && !q.PassedAt.Equal(*p.PassedAt)) {
+			t.Errorf("lesson %s: course snapshot %+v, full %+v", k, q, p)
+		}
+	}
+	if len(part.Lessons) != n {
+		t.Errorf("course snapshot has %d lessons, the full one %d of the course", len(part.Lessons), n)
+	}
+	for id, tc := range part.Tasks {
+		if f, ok := full.Tasks[id]; !ok || f.Evidence != tc.Evidence || !f.CompletedAt.Equal(tc.CompletedAt) {
+			t.Errorf("task %s: course snapshot %+v, full %+v", id, tc, f)
+		}
+	}
+	if fc, ok := full.Certificates[courseSlug]; ok != (part.Certificates[courseSlug].Code != "") || fc.Code != part.Certificates[courseSlug].Code {
+		t.Errorf("certificate: course snapshot %+v, full %+v", part.Certificates[courseSlug], fc)
+	}
 }

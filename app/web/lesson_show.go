@@ -145,12 +145,13 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	l := s.courses.Catalog().Lesson(c.Param("course"), c.Param("lesson"))
-	sn, err := s.snapshot(c)
+	if l == nil || !l.For(audienceOf(u)) {
+		return nil, errNotFound
+	}
+	who := progress.Learner{ID: u.ID, Name: u.Name, Audience: audienceOf(u)}
+	sn, err := s.progress.CourseSnapshot(ctx, who, l.Course)
 	if err != nil {
 		return nil, err
-	}
-	if l == nil || !l.For(sn.Learner.Audience) {
-		return nil, errNotFound
 	}
 	tr := s.translatorOf(c)
 	lang := tr.Lang
