@@ -183,65 +183,53 @@ func (s *Service) Snapshot(ctx context.Context, l Learner) (*Snapshot, error) {
 
 // CourseSnapshot loads the part of a learner's progress that is about one course: its
 // lessons, the practice tasks of its lessons and its certificate. It is what a lesson page
-// needs, read with plain statements (the lesson page is the most visited; gorm's scanning
-// of every progress row of the learner was a fifth of its time). Ask it only about c.
+// needs, and the lesson page is the most visited: so one plain statement reads all three
+// (one read transaction instead of three; gorm's scanning of every progress row of the
+// learner was a fifth of the page's time). Ask it only about c.
 func (s *Service) CourseSnapshot(ctx context.Context, l Learner, c *course.Course) (*Snapshot, error) {
-	g := s.db.WithContext(ctx)
 	snap := &Snapshot{Learner: l, Lessons: map[string]*LessonProgress{}, Tasks: map[string]TaskCompletion{}, Certificates: map[string]Certificate{}, catalog: s.courses.Catalog()}
-	rows, err := g.Raw("SELECT lesson, started_at, last_seen_at, attempts, best_right, passed_at FROM lesson_progress WHERE user_id = ? AND course = ?", l.ID, c.Slug).Rows()
-	if err != nil {
-		return nil, errs.Wrap(err, "load lesson progress")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p := &LessonProgress{UserID: l.ID, Course: c.Slug}
-		var passed sql.Null[time.Time]
-		if err := rows.Scan(&p.Lesson, &p.StartedAt, &p.LastSeenAt, &p.Attempts, &p.BestRight, &passed); err != nil {
-			return nil, errs.Wrap(err, "load lesson progress")
-		}
-		if passed.Valid {
-			p.PassedAt = &passed.V
-		}
-		snap.Lessons[c.Slug+"/"+p.Lesson] = p
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "load lesson progress")
-	}
-	var tasks []string
+	tasks := []string{""} // never a task id: keeps "IN ?" valid for a course without tasks
 	for _, x := range c.Lessons {
 		tasks = append(tasks, x.Tasks...)
 	}
-	if len(tasks) > 0 {
-		rows, err := g.Raw("SELECT task_id, evidence, completed_at FROM task_completions WHERE user_id = ? AND task_id IN ?", l.ID, tasks).Rows()
-		if err != nil {
-			return nil, errs.Wrap(err, "load tasks")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t := TaskCompletion{UserID: l.ID}
-			if err := rows.Scan(&t.TaskID, &t.Evidence, &t.CompletedAt); err != nil {
-				return nil, errs.Wrap(err, "load tasks")
-			}
-			snap.Tasks[t.TaskID] = t
-		}
-		if err := rows.Err(); err != nil {
-			return nil, errs.Wrap(err, "load tasks")
-		}
-	}
-	rows, err = g.Raw("SELECT id, code, holder_name, centre_name, issued_at FROM certificates WHERE user_id = ? AND course = ?", l.ID, c.Slug).Rows()
+	// Columns: kind, name, t1, t2, t3, n1, n2, s1, s2; by kind:
+	//   0 lesson progress: lesson, last_seen_at, started_at, passed_at, attempts, best_right
+	//   1 practice task:   task_id, completed_at, -, -, -, -, evidence
+	//   2 certificate:     code, issued_at, -, -, id, -, holder_name, centre_name
+	rows, err := s.db.WithContext(ctx).Raw(`
+		SELECT 0, lesson, last_seen_at, started_at, passed_at, attempts, best_right, '', '' FROM lesson_progress WHERE user_id = ? AND course = ?
+		UNION ALL SELECT 1, task_id, completed_at, NULL, NULL, 0, 0, evidence, '' FROM task_completions WHERE user_id = ? AND task_id IN ?
+		UNION ALL SELECT 2, code, issued_at, NULL, NULL, id, 0, holder_name, centre_name FROM certificates WHERE user_id = ? AND course = ?`,
+		l.ID, c.Slug, l.ID, tasks, l.ID, c.Slug).Rows()
 	if err != nil {
-		return nil, errs.Wrap(err, "load certificates")
+		return nil, errs.Wrap(err, "load course progress")
 	}
 	defer rows.Close()
 	for rows.Next() {
-		cert := Certificate{UserID: l.ID, Course: c.Slug}
-		if err := rows.Scan(&cert.ID, &cert.Code, &cert.HolderName, &cert.CentreName, &cert.IssuedAt); err != nil {
-			return nil, errs.Wrap(err, "load certificates")
+		var (
+			kind, n1, n2 int
+			name, s1, s2 string
+			t1           time.Time
+			t2, t3       sql.Null[time.Time]
+		)
+		if err := rows.Scan(&kind, &name, &t1, &t2, &t3, &n1, &n2, &s1, &s2); err != nil {
+			return nil, errs.Wrap(err, "load course progress")
 		}
-		snap.Certificates[c.Slug] = cert
+		switch kind {
+		case 0:
+			p := &LessonProgress{UserID: l.ID, Course: c.Slug, Lesson: name, LastSeenAt: t1, StartedAt: t2.V, Attempts: n1, BestRight: n2}
+			if t3.Valid {
+				p.PassedAt = &t3.V
+			}
+			snap.Lessons[c.Slug+"/"+name] = p
+		case 1:
+			snap.Tasks[name] = TaskCompletion{UserID: l.ID, TaskID: name, Evidence: s1, CompletedAt: t1}
+		case 2:
+			snap.Certificates[c.Slug] = Certificate{ID: uint(n1), Code: name, UserID: l.ID, Course: c.Slug, HolderName: s1, CentreName: s2, IssuedAt: t1}
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "load certificates")
+		return nil, errs.Wrap(err, "load course progress")
 	}
 	return snap, nil
 }

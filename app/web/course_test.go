@@ -122,12 +122,18 @@ func TestQuizBadInputChangesNothing(t *testing.T) {
 			t.Errorf("%s: status %d, want %d with %q", name, r.Status, tc.status, tc.msg)
 		}
 	}
+	// The form comes back with what was chosen still ticked, so nothing is answered twice.
+	r := c.Post(l.URL()+"/quiz", url.Values{"key": {key}, "q1": full["q1"]})
+	ticked := regexp.MustCompile(`name="q1" value="` + regexp.QuoteMeta(full.Get("q1")) + `" checked>`)
+	if !ticked.MatchString(r.Body) || strings.Count(r.Body, " checked>") != 1 {
+		t.Errorf("the form shown again does not keep q1=%s ticked (and only it)", full.Get("q1"))
+	}
 	if n := countRows(t, env, "quiz_attempts", "1 = 1"); n != 0 {
 		t.Fatalf("bad submissions stored %d attempts", n)
 	}
 	// A lesson whose prerequisite is not passed yet refuses the quiz, kindly.
 	l2 := cat.Lesson("buying-online", "search-and-browse")
-	r := c.Post(l2.URL()+"/quiz", answers(l2, quizKey(t, c, l2), false))
+	r = c.Post(l2.URL()+"/quiz", answers(l2, quizKey(t, c, l2), false))
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, l.In("zh-CN").Title) {
 		t.Fatalf("locked lesson: %d, want 409 naming the prerequisite", r.Status)
 	}

@@ -7,12 +7,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"html"
 	"html/template"
 	mrand "math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"cunlu/app/account"
 	"cunlu/app/course"
 	"cunlu/app/progress"
 )
@@ -20,7 +25,7 @@ import (
 type taskRow struct {
 	ID       string
 	Done     bool
-	Evidence string
+	Evidence template.HTML // what the learner did, escaped
 }
 
 type optionRow struct {
@@ -55,7 +60,7 @@ type lessonView struct {
 	Cert       *progress.Certificate
 	PassMark   int
 	Lang       string
-	Learner    uint // whose quiz form this is, so answers go to the person who gave them
+	Learner    string // whose quiz form this is (an id), so answers go to the person who gave them
 	QuizForm   template.HTML
 	QuizHTML   template.HTML // the questions of the form, in this attempt's order
 	tr         *Translator
@@ -80,11 +85,13 @@ func (f lessonFrag) KB() int                  { return (f.Text().Bytes + 1023) /
 // Grade is what the page needs to grade the quiz offline (offlineGrade).
 func (f lessonFrag) Grade() (string, error) { return offlineGrade(f.Lesson, f.Lesson.PassMark()) }
 
-// quizPartFrag is one question (O nil) or one of its options.
+// quizPartFrag is one question (O nil) or one of its options, ticked or not (the form
+// shown again after a mistake keeps what the learner chose).
 type quizPartFrag struct {
 	*Translator
-	Q *course.Question
-	O *course.Option
+	Q       *course.Question
+	O       *course.Option
+	Checked bool
 }
 
 // pagerFrag is the links to the lessons before and after, as this learner sees the course.
@@ -117,7 +124,7 @@ func (s *Server) quizForm(v *lessonView) error {
 		}
 		b.WriteString(string(h))
 		for _, o := range q.Options {
-			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.orig}); err != nil {
+			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.orig, Checked: o.Chosen}); err != nil {
 				return err
 			}
 			b.WriteString(string(h))
@@ -138,7 +145,72 @@ func (s *Server) lessonShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.show(c, "lesson", v)
+	p := s.newPage(c, "lesson", v)
+	key, h, ok := lessonStencil(p, v)
+	if !ok {
+		return s.render(c, http.StatusOK, p)
+	}
+	return s.showStencil(c, p, key, h, func(m holes) *Page { return lessonWith(p, v, m) })
+}
+
+// lessonStencilKey is everything the shape of a lesson page with its quiz form depends
+// on (stencil.go); what is left are the holes of lessonStencil.
+type lessonStencilKey struct {
+	tr                                *Translator
+	role                              account.Role
+	path                              string
+	lesson                            *course.Lesson
+	mastered, passed, cert, canSubmit bool
+	locked                            string // the prerequisites not yet passed
+	tasks                             uint64 // bit 2i: task i done; bit 2i+1: it has evidence
+}
+
+// lessonStencil returns the stencil key and the person's own values of a lesson page, or
+// false for a page that is rendered by its template every time (the feedback on an
+// attempt, a page with a one-time notice).
+func lessonStencil(p *Page, v *lessonView) (lessonStencilKey, holes, bool) {
+	if v.Attempt != nil || p.Flash != "" || p.Error != "" || p.User == nil || len(v.Tasks) > 32 {
+		return lessonStencilKey{}, holes{}, false
+	}
+	k := lessonStencilKey{tr: p.Translator, role: p.User.Role, path: p.Path, lesson: v.Lesson,
+		mastered: v.Mastered, passed: v.Passed, cert: v.Cert != nil, canSubmit: v.CanSubmit}
+	for _, l := range v.Locked {
+		k.locked += l.Slug + " "
+	}
+	h := holes{Words: []string{p.CSRF, p.UserID, v.Key, v.Learner, ""}, HTML: []template.HTML{v.QuizHTML}}
+	if v.Cert != nil {
+		h.Words[4] = v.Cert.Code
+	}
+	for i, t := range v.Tasks {
+		if t.Done {
+			k.tasks |= 1 << (2 * i)
+		}
+		if t.Evidence != "" {
+			k.tasks |= 1 << (2*i + 1)
+		}
+		h.HTML = append(h.HTML, t.Evidence)
+	}
+	return k, h, true
+}
+
+// lessonWith is the lesson page p with the values h in place of the person's own.
+func lessonWith(p *Page, v *lessonView, h holes) *Page {
+	q, w := *p, *v
+	q.CSRF, q.UserID, w.Key, w.Learner = h.Words[0], h.Words[1], h.Words[2], h.Words[3]
+	if v.Cert != nil {
+		cert := *v.Cert
+		cert.Code = h.Words[4]
+		w.Cert = &cert
+	}
+	w.QuizHTML = h.HTML[0]
+	w.Tasks = slices.Clone(v.Tasks)
+	for i := range w.Tasks {
+		if w.Tasks[i].Evidence != "" {
+			w.Tasks[i].Evidence = h.HTML[1+i]
+		}
+	}
+	q.Data = &w
+	return &q
 }
 
 func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error) {
@@ -170,7 +242,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	}
 	for _, t := range l.Tasks {
 		tc, done := sn.Tasks[t]
-		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: tc.Evidence})
+		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(tc.Evidence))})
 	}
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert
@@ -197,7 +269,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		}
 		session, _ := c.Get(ctxToken).(string)
 		v.Key = quizKey(session, sn.Learner.ID, l, attempts)
-		v.Learner = sn.Learner.ID
+		v.Learner = strconv.FormatUint(uint64(sn.Learner.ID), 10)
 	}
 	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
 	if v.Attempt == nil && v.CanSubmit {

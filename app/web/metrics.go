@@ -12,6 +12,9 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// pages answered from a stencil ("filled"), by the template when the first of its
+	// kind made one ("made"), and by the template when none applied ("template").
+	stencilFilled, stencilMade, stencilTemplate prometheus.Counter
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -24,7 +27,11 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Buckets: []float64{.002, .005, .01, .025, .05, .1, .2, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	stencils := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cunlu_page_stencils_total", Help: "Pages with a stencil (stencil.go): filled in, made, or rendered by the template instead.",
+	}, []string{"result"})
+	m.stencilFilled, m.stencilMade, m.stencilTemplate = stencils.WithLabelValues("filled"), stencils.WithLabelValues("made"), stencils.WithLabelValues("template")
+	reg.MustRegister(m.requests, m.duration, stencils)
 	return m
 }
 

@@ -100,6 +100,9 @@ func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err erro
 			}
 		}
 	}
+	if err := s.quizForm(v); err != nil {
+		return err
+	}
 	p := s.newPage(c, "lesson", v)
 	p.Error = p.T(e.Key, e.Args)
 	status := http.StatusBadRequest

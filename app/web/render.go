@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -253,6 +254,7 @@ type Page struct {
 	ErrField  string // the form field at fault
 	Data      any
 	Languages []string
+	UserID    string // the signed-in person's id, for static/offline.js ("" when signed out)
 }
 
 // Is reports whether the signed-in person has the role.
@@ -265,6 +267,9 @@ func (s *Server) newPage(c echo.Context, name string, data any) *Page {
 	}
 	csrf, _ := c.Get("csrf").(string)
 	p := &Page{Translator: tr, Name: name, User: currentUser(c), CSRF: csrf, Path: c.Request().URL.RequestURI(), Data: data, Languages: Languages}
+	if p.User != nil {
+		p.UserID = strconv.FormatUint(uint64(p.User.ID), 10)
+	}
 	if key := s.takeFlash(c); key != "" {
 		p.Flash = tr.T(key)
 	}
@@ -274,14 +279,29 @@ func (s *Server) newPage(c echo.Context, name string, data any) *Page {
 // render executes a page into a buffer first, so a template error becomes a clean 500
 // rather than half a page.
 func (s *Server) render(c echo.Context, status int, p *Page) error {
-	t, err := s.views.page(p.Name)
+	body, err := s.execute(p)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		return fmt.Errorf("render %s: %w", p.Name, err)
+	return s.writePage(c, status, p, body)
+}
+
+// execute runs a page's template.
+func (s *Server) execute(p *Page) ([]byte, error) {
+	t, err := s.views.page(p.Name)
+	if err != nil {
+		return nil, err
 	}
+	var buf bytes.Buffer
+	buf.Grow(16 << 10)
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return nil, fmt.Errorf("render %s: %w", p.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writePage sends a page rendered by execute (or filled into its stencil).
+func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte) error {
 	h := c.Response().Header()
 	h.Set("Content-Language", p.Lang)
 	// Pages are per person: the browser may keep one but must check it is current (the etag
@@ -292,7 +312,7 @@ func (s *Server) render(c echo.Context, status int, p *Page) error {
 	} else {
 		h.Set("Cache-Control", "no-store")
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, body)
 }
 
 // neverStored are the pages browsers must not keep.

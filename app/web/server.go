@@ -70,6 +70,7 @@ type Server struct {
 	metrics  *httpMetrics
 	routes   []Route
 	sizes    sync.Map // compressed sizes of files, for "save for offline" (offline.go)
+	stencils *stencils
 
 	csrfCheck echo.MiddlewareFunc
 }
@@ -91,7 +92,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
-		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
+		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry, stencils: newStencils(maxStencils),
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
 		return nil, err
