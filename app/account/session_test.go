@@ -76,6 +76,21 @@ func TestStartSession(t *testing.T) {
 		if u.ID != w.partnerA1.ID || u.Login != "partner-a1" {
 			t.Errorf("SessionUser = %+v", u)
 		}
+		// Every field of the person but the secrets, as gorm loads the row (SessionUser
+		// reads it by hand).
+		full, err := w.svc.User(ctx, u.ID)
+		must(t, err)
+		if got, want := fmt.Sprintf("%v %v %v %v %v %v", u.Phone != nil, deref(u.RegionID), deref(u.CentreID), deref(u.RegisteredByID), u.LastSeenAt != nil, u.Role),
+			fmt.Sprintf("%v %v %v %v %v %v", full.Phone != nil, deref(full.RegionID), deref(full.CentreID), deref(full.RegisteredByID), full.LastSeenAt != nil, full.Role); got != want {
+			t.Errorf("SessionUser: %s, the user row: %s", got, want)
+		}
+		if u.PasswordHash != "" || u.PINHash != "" {
+			t.Error("the signed-in person carries their password or PIN hash into every request")
+		}
+		if u.Name != full.Name || u.Active != full.Active ||
+			u.Lang != full.Lang || !u.CreatedAt.Equal(full.CreatedAt) || !u.UpdatedAt.Equal(full.UpdatedAt) || (u.Phone != nil && *u.Phone != *full.Phone) {
+			t.Errorf("SessionUser = %+v, the user row %+v", u, full)
+		}
 
 		tok2 := w.startSession(t, w.partnerA1)
 		if tok2 == tok {
@@ -281,4 +296,11 @@ func TestSessionLastSeen(t *testing.T) {
 			}
 		}
 	})
+}
+
+func deref(p *uint) uint {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -33,8 +33,7 @@ func (s *Server) etag(next echo.HandlerFunc) echo.HandlerFunc {
 		if !w.held {
 			return err
 		}
-		sum := sha256.Sum256(w.body.Bytes())
-		tag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+		tag := pageTag(w.body.Bytes())
 		h := w.Header()
 		h.Set("ETag", tag)
 		if etagMatches(req.Header.Get("If-None-Match"), tag) {
@@ -96,6 +95,12 @@ func (w *etagWriter) Flush() {
 }
 
 func (w *etagWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// pageTag is the ETag of a page's bytes.
+func pageTag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
 
 // etagMatches reports whether an If-None-Match header names tag (weak comparison).
 func etagMatches(header, tag string) bool {

@@ -116,20 +116,30 @@ func (s *Server) quizForm(v *lessonView) error {
 	if v.QuizForm, err = s.views.fragment("quiz_form", lessonFrag{Translator: v.tr, Lesson: v.Lesson}); err != nil {
 		return err
 	}
-	var b strings.Builder
+	const end = "    </fieldset>\n"
+	parts := make([]template.HTML, 0, 6*len(v.Questions))
+	n := 0
 	for _, q := range v.Questions {
 		h, err := s.views.fragment("quiz_question", quizPartFrag{Translator: v.tr, Q: q.Question})
 		if err != nil {
 			return err
 		}
-		b.WriteString(string(h))
+		parts = append(parts, h)
 		for _, o := range q.Options {
 			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.orig, Checked: o.Chosen}); err != nil {
 				return err
 			}
-			b.WriteString(string(h))
+			parts = append(parts, h)
 		}
-		b.WriteString("    </fieldset>\n")
+		parts = append(parts, end)
+	}
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range parts {
+		b.WriteString(string(p))
 	}
 	v.QuizHTML = template.HTML(b.String()) // safe: whole fragments rendered by html/template
 	return nil

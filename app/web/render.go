@@ -309,6 +309,13 @@ func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte) err
 	// may show a one-time secret) are never kept.
 	if status == http.StatusOK && c.Request().Method == http.MethodGet && !neverStored[p.Name] {
 		h.Set("Cache-Control", "private, no-cache")
+		// The validator is set here, where the page is whole, so the etag middleware need
+		// not hold a copy of it.
+		tag := pageTag(body)
+		h.Set("ETag", tag)
+		if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+			return c.NoContent(http.StatusNotModified)
+		}
 	} else {
 		h.Set("Cache-Control", "no-store")
 	}
