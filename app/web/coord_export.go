@@ -35,7 +35,7 @@ func (s *Server) coordExport(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	t := s.langTranslator(c)
+	t := s.translatorOf(c)
 	table := c.QueryParam("table")
 	if table == "" {
 		table = "overview"
@@ -187,11 +187,4 @@ func (s *Server) lessonTitle(courseSlug, lessonSlug, lang string) string {
 		return l.In(lang).Title
 	}
 	return lessonSlug
-}
-
-func (s *Server) langTranslator(c echo.Context) *Translator {
-	if tr, ok := c.Get(ctxTranslator).(*Translator); ok {
-		return tr
-	}
-	return s.cat.translator(s.requestLang(c))
 }
