@@ -25,16 +25,19 @@ const maxStencils = 1024
 //
 // Values are of two kinds, and neither can change what the page means:
 //   - words: letters, digits, '-' and '_' only, the same in every context of the page (text,
-//     attribute, URL), so nothing needs escaping; a value with any other character makes
-//     fill refuse and the page is rendered by its template instead;
+//     attribute, URL), so nothing needs escaping; a value with any other character, or an
+//     empty one, makes fill refuse and the page is rendered by its template instead;
 //   - html: markup that html/template produced (or text escaped for HTML), allowed only
-//     where the template put it in HTML text: its marker is an HTML comment, which the
-//     template escapes anywhere else, and then the stencil is not made.
+//     where the template put it in HTML text: its marker begins with an HTML comment, which
+//     the template escapes or strips anywhere else, and then the stencil is not made.
 //
+// Values must not steer the template (no {{if}} on them): what does belongs in the key.
 // A stencil is made from two renderings with different markers, and kept only when both
-// cut into the same parts with the same values in the same places: a marker that was
-// escaped, split or changed by the template, or text that happened to look like one,
-// shows up as a difference, and the page is then always rendered by its template.
+// cut into the same parts with the same values in the same places, and when filled with
+// the first person's values it is the very page the template made for them: a marker
+// that was escaped, stripped, split or changed by the template, or text that happened to
+// look like one, shows up as a difference, and the page is then always rendered by its
+// template.
 type stencil struct {
 	parts [][]byte // the page between the values: len(parts) == len(slots)+1
 	slots []slot   // which value goes between parts[i] and parts[i+1]
@@ -59,13 +62,15 @@ func (h holes) marks(n int) holes {
 		m.Words[i] = fmt.Sprintf("zq%dw%dqz", n, i)
 	}
 	for i := range h.HTML {
-		m.HTML[i] = template.HTML(fmt.Sprintf("<!--zq%dh%dqz-->", n, i))
+		// The comment is what html/template strips or escapes outside HTML text; the word
+		// after it is what is left then, found by cut as text that is not a marker.
+		m.HTML[i] = template.HTML(fmt.Sprintf("<!--zq%dh%dqz-->zq%dh%dqz", n, i, n, i))
 	}
 	return m
 }
 
 var (
-	markerRE = regexp.MustCompile(`<!--zq([01])h([0-9]+)qz-->|zq([01])w([0-9]+)qz`)
+	markerRE = regexp.MustCompile(`<!--zq([01])h([0-9]+)qz-->zq([01])h([0-9]+)qz|zq([01])w([0-9]+)qz`)
 	wordRE   = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
 )
 
@@ -79,8 +84,11 @@ func cut(page []byte, n int, h holes) (st *stencil, ok bool) {
 		sl := slot{}
 		if m[2] >= 0 {
 			set, idx, sl.html = string(page[m[2]:m[3]]), string(page[m[4]:m[5]]), true
+			if string(page[m[6]:m[7]]) != set || string(page[m[8]:m[9]]) != idx {
+				return nil, false
+			}
 		} else {
-			set, idx = string(page[m[6]:m[7]]), string(page[m[8]:m[9]])
+			set, idx = string(page[m[10]:m[11]]), string(page[m[12]:m[13]])
 		}
 		i, err := strconv.Atoi(idx)
 		if err != nil || set != strconv.Itoa(n) || (sl.html && i >= len(h.HTML)) || (!sl.html && i >= len(h.Words)) {
@@ -113,10 +121,16 @@ func (st *stencil) sameAs(o *stencil) bool {
 	return true
 }
 
-// fill writes the page with the values of h into buf; false when a word is not one.
+// fill writes the page with the values of h into buf; false when a word is not one (or
+// is empty where the page has it).
 func (st *stencil) fill(buf *bytes.Buffer, h holes) bool {
 	for _, w := range h.Words {
 		if !wordRE.MatchString(w) {
+			return false
+		}
+	}
+	for _, sl := range st.slots {
+		if !sl.html && h.Words[sl.i] == "" {
 			return false
 		}
 	}
@@ -169,21 +183,26 @@ func (s *stencils) put(key any, st *stencil) {
 }
 
 // makeStencil renders a page twice with markers (render gets the markers in place of the
-// values of h) and returns its stencil, or nil when the two do not agree.
-func makeStencil(h holes, render func(marks holes) ([]byte, error)) (*stencil, error) {
+// values of h) and returns its stencil, or nil when the two do not agree or the stencil
+// filled with h is not page, the page the template made with h.
+func makeStencil(h holes, page []byte, render func(marks holes) ([]byte, error)) (*stencil, error) {
 	var cuts [2]*stencil
 	for n := range cuts {
-		page, err := render(h.marks(n))
+		out, err := render(h.marks(n))
 		if err != nil {
 			return nil, err
 		}
-		st, ok := cut(page, n, h)
+		st, ok := cut(out, n, h)
 		if !ok {
 			return nil, nil
 		}
 		cuts[n] = st
 	}
 	if !cuts[0].sameAs(cuts[1]) {
+		return nil, nil
+	}
+	var filled bytes.Buffer
+	if !cuts[0].fill(&filled, h) || !bytes.Equal(filled.Bytes(), page) {
 		return nil, nil
 	}
 	return cuts[0], nil
@@ -200,7 +219,11 @@ func (s *Server) showStencil(c echo.Context, p *Page, key any, h holes, with fun
 	}
 	st, found := s.stencils.get(key)
 	if !found {
-		st, err := makeStencil(h, func(m holes) ([]byte, error) { return s.execute(with(m)) })
+		page, err := s.execute(p)
+		if err != nil {
+			return err
+		}
+		st, err := makeStencil(h, page, func(m holes) ([]byte, error) { return s.execute(with(m)) })
 		if err != nil {
 			return err
 		}
@@ -209,7 +232,7 @@ func (s *Server) showStencil(c echo.Context, p *Page, key any, h holes, with fun
 		}
 		s.stencils.put(key, st)
 		s.metrics.stencilMade.Inc()
-		return s.render(c, http.StatusOK, p)
+		return s.writePage(c, http.StatusOK, p, page)
 	}
 	if st != nil {
 		buf := pageBuffers.Get().(*bytes.Buffer)

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"testing"
+)
+
+// TestMakeStencil checks the rules of stencil.go on small templates: values land where the
+// template put them, and a value the template would have escaped or moved makes no stencil.
+func TestMakeStencil(t *testing.T) {
+	type data struct {
+		Word string
+		HTML template.HTML
+		Show bool
+	}
+	cases := []struct {
+		name, tmpl string
+		ok         bool
+	}{
+		{"word in text and attribute", `<p title="{{.Word}}">{{.Word}}</p>{{.HTML}}`, true},
+		{"word in a URL", `<a href="/x/{{.Word}}?k={{.Word}}">x</a>`, true},
+		{"html in an attribute is escaped by the template", `<p title="{{.HTML}}">x</p>`, false},
+		{"html in a script", `<script>var x = {{.HTML}};</script>`, false},
+		{"a word turned into something else", `<p>{{printf "%.3s" .Word}}</p>`, false},
+		{"text that looks like a marker", `<p>zq0w0qz {{.Word}}</p>`, false},
+		{"html in a URL", `<a href="/x?q={{.HTML}}">x</a>`, false},
+		{"a value that steers the template", `{{if .Word}}<p>{{.Word}}</p>{{end}}`, true}, // made; refused when empty below
+		{"html that is not used", `<p>{{.Word}}</p>`, true},
+	}
+	for _, tc := range cases {
+		tm := template.Must(template.New("t").Parse(tc.tmpl))
+		h := holes{Words: []string{"tok123"}, HTML: []template.HTML{"<b>x</b>"}}
+		render := func(m holes) ([]byte, error) {
+			var b bytes.Buffer
+			err := tm.Execute(&b, data{Word: m.Words[0], HTML: m.HTML[0]})
+			return b.Bytes(), err
+		}
+		page, err := render(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := makeStencil(h, page, render)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if (st != nil) != tc.ok {
+			t.Errorf("%s: stencil made = %v, want %v", tc.name, st != nil, tc.ok)
+			continue
+		}
+		if st == nil {
+			continue
+		}
+		var want, got bytes.Buffer
+		if err := tm.Execute(&want, data{Word: h.Words[0], HTML: h.HTML[0]}); err != nil {
+			t.Fatal(err)
+		}
+		if !st.fill(&got, h) || got.String() != want.String() {
+			t.Errorf("%s: filled %q, the template makes %q", tc.name, got.String(), want.String())
+		}
+		if st.fill(&got, holes{Words: []string{`a"b`}, HTML: h.HTML}) {
+			t.Errorf("%s: a word with a quote was filled in", tc.name)
+		}
+		if st.fill(&got, holes{Words: []string{""}, HTML: h.HTML}) {
+			t.Errorf("%s: an empty word was filled in", tc.name)
+		}
+	}
+}
+
+func TestStencilsKeepAtMostMax(t *testing.T) {
+	s := newStencils(3)
+	for i := range 10 {
+		s.put(i, &stencil{})
+	}
+	if n := len(s.m); n != 3 {
+		t.Fatalf("%d stencils kept, want 3", n)
+	}
+	if st, ok := s.get(9); !ok || st == nil {
+		t.Error("the last stencil put is not there")
+	}
+}
