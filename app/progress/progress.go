@@ -188,19 +188,24 @@ func (s *Service) Snapshot(ctx context.Context, l Learner) (*Snapshot, error) {
 // learner was a fifth of the page's time). Ask it only about c.
 func (s *Service) CourseSnapshot(ctx context.Context, l Learner, c *course.Course) (*Snapshot, error) {
 	snap := &Snapshot{Learner: l, Lessons: map[string]*LessonProgress{}, Tasks: map[string]TaskCompletion{}, Certificates: map[string]Certificate{}, catalog: s.courses.Catalog()}
-	tasks := []string{""} // never a task id: keeps "IN ?" valid for a course without tasks
+	args := []any{l.ID, c.Slug, l.ID}
+	n := 0
 	for _, x := range c.Lessons {
-		tasks = append(tasks, x.Tasks...)
+		for _, t := range x.Tasks {
+			args = append(args, t)
+			n++
+		}
 	}
+	args = append(args, l.ID, c.Slug)
 	// Columns: kind, name, t1, t2, t3, n1, n2, s1, s2; by kind:
 	//   0 lesson progress: lesson, last_seen_at, started_at, passed_at, attempts, best_right
 	//   1 practice task:   task_id, completed_at, -, -, -, -, evidence
 	//   2 certificate:     code, issued_at, -, -, id, -, holder_name, centre_name
-	rows, err := s.db.WithContext(ctx).Raw(`
+	rows, err := db.Rows(ctx, s.db, `
 		SELECT 0, lesson, last_seen_at, started_at, passed_at, attempts, best_right, '', '' FROM lesson_progress WHERE user_id = ? AND course = ?
-		UNION ALL SELECT 1, task_id, completed_at, NULL, NULL, 0, 0, evidence, '' FROM task_completions WHERE user_id = ? AND task_id IN ?
+		UNION ALL SELECT 1, task_id, completed_at, NULL, NULL, 0, 0, evidence, '' FROM task_completions WHERE user_id = ? AND task_id IN (`+db.Placeholders(n)+`)
 		UNION ALL SELECT 2, code, issued_at, NULL, NULL, id, 0, holder_name, centre_name FROM certificates WHERE user_id = ? AND course = ?`,
-		l.ID, c.Slug, l.ID, tasks, l.ID, c.Slug).Rows()
+		args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "load course progress")
 	}
