@@ -198,7 +198,9 @@ func (b *Batcher) try(ctx context.Context, jobs []*batchJob, from int) (failed i
 				batch.merge(js)
 				continue
 			}
-			sp := fmt.Sprintf("job%d", i)
+			// One name for all: each is released before the next begins, and the
+			// statements' texts stay the same (the pool prepares each text once).
+			const sp = "job"
 			if err := tx.SavePoint(sp).Error; err != nil {
 				return err
 			}
