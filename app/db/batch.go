@@ -14,10 +14,10 @@ import (
 // SQLite every commit waits for the disk (synchronous=FULL, so an acknowledged write
 // survives a power cut) and only one writer runs at a time; when many people submit at
 // once, the Batcher runs the waiting transactions one after another inside a single
-// database transaction, each in a savepoint of its own, and commits once. Each caller
-// gets its own result, and only after the commit: a failed transaction is rolled back to
-// its savepoint without touching the others, and if the commit fails every caller in it
-// gets the error. Nothing is acknowledged before it is on disk.
+// database transaction and commits once. Each caller gets its own result, and only after
+// the commit: a failed transaction is undone without touching the others (the batch is
+// run again with it in a savepoint, see commit), and if the commit fails every caller in
+// it gets the error. Nothing is acknowledged before it is on disk.
 //
 // On PostgreSQL, Do runs the transaction directly: the server commits concurrent
 // transactions together by itself.
