@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,10 +14,10 @@ import (
 // SQLite every commit waits for the disk (synchronous=FULL, so an acknowledged write
 // survives a power cut) and only one writer runs at a time; when many people submit at
 // once, the Batcher runs the waiting transactions one after another inside a single
-// database transaction, each in a savepoint of its own, and commits once. Each caller
-// gets its own result, and only after the commit: a failed transaction is rolled back to
-// its savepoint without touching the others, and if the commit fails every caller in it
-// gets the error. Nothing is acknowledged before it is on disk.
+// database transaction and commits once. Each caller gets its own result, and only after
+// the commit: a failed transaction is undone without touching the others (the batch is
+// run again with it in a savepoint, see commit), and if the commit fails every caller in
+// it gets the error. Nothing is acknowledged before it is on disk.
 //
 // On PostgreSQL, Do runs the transaction directly: the server commits concurrent
 // transactions together by itself.
@@ -58,6 +59,9 @@ func NewBatcher(g *gorm.DB) *Batcher {
 
 // Do runs fn in a transaction and returns its error once the transaction is committed
 // (or rolled back). fn may run together with others; it must do all its work through tx.
+// fn may also run more than once: when another transaction of its batch fails, the batch
+// is rolled back and run again (see commit), so fn must set whatever it returns to the
+// caller anew on each run and have no other effect outside tx.
 func (b *Batcher) Do(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if b.jobs == nil {
 		return b.direct(ctx, fn)
@@ -136,32 +140,32 @@ func (b *Batcher) run() {
 	}
 }
 
-// commit runs a batch in one transaction, each job in its own savepoint.
+// commit runs a batch in one transaction. Most transactions succeed, so the first try runs
+// them one after another without savepoints: after a savepoint SQLite copies every page
+// the transaction changes into a sub-journal, which for a batch of thirty outgrew memory
+// and went to a temporary file, thousands of writes a second. Only when a transaction fails
+// (a resubmitted quiz meeting its unique key, say) is the batch rolled back and tried
+// again, now with a savepoint around the failed transaction and each one after it: those
+// before it succeeded on the same data a moment ago. Should one of them fail all the same
+// (its work depends on more than the database), the third try puts every transaction in
+// a savepoint, which cannot fail that way.
 func (b *Batcher) commit(jobs []*batchJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	batch := &jobState{}
-	err := b.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for i, j := range jobs {
-			if err := j.ctx.Err(); err != nil {
-				j.err = err // given up on before it started: nothing written
-				continue
-			}
-			sp := fmt.Sprintf("job%d", i)
-			if err := tx.SavePoint(sp).Error; err != nil {
-				return err
-			}
-			js := &jobState{}
-			if j.err = runJob(tx.WithContext(context.WithValue(ctx, jobKey{}, js)), j.fn); j.err != nil {
-				if err := tx.RollbackTo(sp).Error; err != nil {
-					return err
-				}
-				continue
-			}
-			batch.merge(js)
+	from := len(jobs) // the first job to run in a savepoint
+	var err error
+	for try := 1; ; try++ {
+		var failed int
+		failed, err = b.try(ctx, jobs, from)
+		if err != errRetry {
+			break
 		}
-		return batch.flush(tx)
-	})
+		if try == 1 {
+			from = failed
+		} else {
+			from = 0 // every job in a savepoint: no errRetry
+		}
+	}
 	for _, j := range jobs {
 		if err != nil {
 			j.done <- fmt.Errorf("commit: %w", err)
@@ -169,6 +173,53 @@ func (b *Batcher) commit(jobs []*batchJob) {
 			j.done <- j.err
 		}
 	}
+}
+
+// errRetry rolls back a try of a batch in which a job without a savepoint failed.
+var errRetry = errors.New("retry the batch with savepoints")
+
+// try runs the jobs in one transaction, those from index from on each in a savepoint, and
+// commits. When a job before from fails it rolls back and returns its index and errRetry.
+func (b *Batcher) try(ctx context.Context, jobs []*batchJob, from int) (failed int, err error) {
+	err = b.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		batch := &jobState{}
+		for i, j := range jobs {
+			if err := j.ctx.Err(); err != nil {
+				j.err = err // given up on before it started: nothing written
+				continue
+			}
+			js := &jobState{}
+			jtx := tx.WithContext(context.WithValue(ctx, jobKey{}, js))
+			if i < from {
+				if j.err = runJob(jtx, j.fn); j.err != nil {
+					failed = i
+					return errRetry
+				}
+				batch.merge(js)
+				continue
+			}
+			// One name for all: each is released before the next begins, and the
+			// statements' texts stay the same (the pool prepares each text once).
+			const sp = "job"
+			if err := tx.SavePoint(sp).Error; err != nil {
+				return err
+			}
+			if j.err = runJob(jtx, j.fn); j.err != nil {
+				if err := tx.RollbackTo(sp).Error; err != nil {
+					return err
+				}
+			} else {
+				batch.merge(js)
+			}
+			// Released, its changes become the batch's, and SQLite stops keeping a copy
+			// of the pages the next job changes for it.
+			if err := tx.Exec("RELEASE SAVEPOINT " + sp).Error; err != nil {
+				return err
+			}
+		}
+		return batch.flush(tx)
+	})
+	return failed, err
 }
 
 // runJob runs one transaction's work; a panic becomes its error and spares the batch.

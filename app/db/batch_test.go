@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -155,6 +156,147 @@ func TestBatcherDefer(t *testing.T) {
 		g.Raw("SELECT n FROM totals").Scan(&n)
 		if n != want+1 {
 			t.Fatalf("total %d after a direct Defer, want %d", n, want+1)
+		}
+	})
+}
+
+// inOneBatch runs the transactions fns through b in one batch, in this order: a first
+// transaction holds the writer until all of them are queued behind it. It returns their
+// errors.
+func inOneBatch(t *testing.T, b *db.Batcher, fns ...func(tx *gorm.DB) error) []error {
+	t.Helper()
+	if len(fns) > db.BatchMax {
+		t.Fatalf("%d transactions do not fit one batch", len(fns))
+	}
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		b.Do(ctx, func(tx *gorm.DB) error {
+			once.Do(func() { close(started) })
+			<-release
+			return nil
+		})
+	})
+	<-started
+	errs := make([]error, len(fns))
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = b.Do(ctx, fn) })
+		deadline := time.Now().Add(5 * time.Second)
+		for b.Queued() < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("transaction %d not queued", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	return errs
+}
+
+// TestBatcherRetry: a batch runs without savepoints until a transaction in it fails;
+// then it is rolled back and run again with the failed one isolated, so the transactions
+// before and after it are stored once, the failed one (a duplicate after a row of its
+// own; a panic) leaves nothing, and deferred work counts only what was committed. A
+// transaction that fails only when run again (it depends on more than the database) is
+// isolated too.
+func TestBatcherRetry(t *testing.T) {
+	g := dbtest.Open(t, "sqlite") // PostgreSQL does not batch
+	if err := g.AutoMigrate(&note{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CREATE TABLE totals (n INTEGER NOT NULL)", "INSERT INTO totals (n) VALUES (0)", "INSERT INTO notes (text) VALUES ('taken')"} {
+		if err := g.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := db.NewBatcher(g)
+	defer b.Close()
+	var runs [6]atomic.Int32
+	insert := func(i int, texts ...string) func(tx *gorm.DB) error {
+		return func(tx *gorm.DB) error {
+			runs[i].Add(1)
+			if err := db.Defer(tx, "total", &counter{n: 1}); err != nil {
+				return err
+			}
+			for _, text := range texts {
+				if err := tx.Create(&note{Text: text}).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	stored := func(text string) bool {
+		var n int64
+		g.Model(&note{}).Where("text = ?", text).Count(&n)
+		return n == 1
+	}
+	total := func() (n int) {
+		g.Raw("SELECT n FROM totals").Scan(&n)
+		return n
+	}
+
+	t.Run("one fails", func(t *testing.T) {
+		errs := inOneBatch(t, b,
+			insert(0, "a0"),
+			insert(1, "a1"),
+			insert(2, "a2", "taken"), // a resubmission: its first row must go too
+			insert(3, "a3"),
+			func(tx *gorm.DB) error {
+				runs[4].Add(1)
+				tx.Create(&note{Text: "a4"})
+				panic("boom")
+			},
+			insert(5, "a5"),
+		)
+		for i, err := range errs {
+			text := fmt.Sprintf("a%d", i)
+			switch i {
+			case 2:
+				if !errors.Is(err, gorm.ErrDuplicatedKey) || stored(text) {
+					t.Errorf("job 2: err %v, stored %v; want the duplicate key error and nothing", err, stored(text))
+				}
+			case 4:
+				if err == nil || stored(text) {
+					t.Errorf("job 4 panicked: err %v, stored %v", err, stored(text))
+				}
+			default:
+				if err != nil || !stored(text) {
+					t.Errorf("job %d: err %v, stored %v", i, err, stored(text))
+				}
+			}
+			if n := runs[i].Load(); n < 1 || n > 2 {
+				t.Errorf("job %d ran %d times, want once or twice", i, n)
+			}
+		}
+		if n := total(); n != 4 {
+			t.Errorf("deferred total %d, want 4 (the four stored)", n)
+		}
+	})
+
+	t.Run("fails when run again", func(t *testing.T) {
+		var flaky atomic.Int32
+		errs := inOneBatch(t, b,
+			func(tx *gorm.DB) error {
+				if flaky.Add(1) > 1 {
+					return errors.New("not again")
+				}
+				return tx.Create(&note{Text: "b0"}).Error
+			},
+			insert(1, "b1", "taken"),
+			insert(2, "b2"),
+		)
+		if errs[0] == nil || stored("b0") || !errors.Is(errs[1], gorm.ErrDuplicatedKey) || stored("b1") || errs[2] != nil || !stored("b2") {
+			t.Errorf("errors %v; stored b0 %v, b1 %v, b2 %v; want only b2", errs, stored("b0"), stored("b1"), stored("b2"))
+		}
+		if n := flaky.Load(); n != 3 {
+			t.Errorf("the flaky job ran %d times, want 3 (plain, plain again, in a savepoint)", n)
+		}
+		if n := total(); n != 5 {
+			t.Errorf("deferred total %d, want 5", n)
 		}
 	})
 }

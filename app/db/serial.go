@@ -107,30 +107,55 @@ type serialTx struct {
 	pool *serialPool
 	once sync.Once
 	done func()
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // the pool's statements bound to this transaction
 }
 
 // The statements of a transaction use the pool's prepared statements on its connection.
 
+// stmt returns the pool's statement for query bound to this transaction, or nil. A batch
+// of quiz submissions runs the same few statements hundreds of times in one transaction;
+// binding each anew (Tx.StmtContext) allocated and locked every time. database/sql
+// closes them with the transaction.
+func (t *serialTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	ps := t.pool.stmt(ctx, query)
+	if ps == nil {
+		return nil
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	st := t.Tx.StmtContext(ctx, ps)
+	t.stmts[query] = st
+	return st
+}
+
 func (t *serialTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = context.WithoutCancel(ctx)
-	if st := t.pool.stmt(ctx, query); st != nil {
-		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 func (t *serialTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = context.WithoutCancel(ctx)
-	if st := t.pool.stmt(ctx, query); st != nil {
-		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
 }
 
 func (t *serialTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = context.WithoutCancel(ctx)
-	if st := t.pool.stmt(ctx, query); st != nil {
-		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, query, args...)
 }

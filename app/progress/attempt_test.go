@@ -1,6 +1,7 @@
 package progress_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"cunlu/app/course"
+	"cunlu/app/db"
 	"cunlu/app/db/dbtest"
 	"cunlu/app/errs"
 	"cunlu/app/progress"
@@ -175,6 +177,74 @@ func TestRecordAttemptSameKeyConcurrently(t *testing.T) {
 		}
 		if p := w.lessonRow(t, w.villager, l); p.Attempts != 1 {
 			t.Errorf("lesson progress counts %d attempts, want 1", p.Attempts)
+		}
+	})
+}
+
+// TestRecordAttemptResubmittedAmongNew: through the Batcher, resubmissions (meeting the
+// unique key of the attempt stored a round earlier) are committed in the same batches as
+// new submissions. Every new one is stored once, with its answers, and every resubmission
+// returns the first attempt and changes nothing.
+func TestRecordAttemptResubmittedAmongNew(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		b := db.NewBatcher(g)
+		defer b.Close()
+		w.svc.WithBatcher(b)
+		l := w.lesson(t, courseBuying, "first-order")
+		learners := []progress.Learner{w.villager, w.partner, w.other}
+		type sent struct {
+			who progress.Learner
+			key string
+		}
+		first := map[sent]uint{} // attempt id by learner and key
+		const rounds, perRound = 6, 12
+		for round := range rounds {
+			subs := make([]sent, perRound)
+			for i := range subs {
+				subs[i] = sent{learners[i%len(learners)], fmt.Sprintf("batch-%02d-%02d-key-0000", round, i)}
+				if round > 0 && i%3 == 2 {
+					subs[i].key = fmt.Sprintf("batch-%02d-%02d-key-0000", round-1, i) // sent again
+				}
+			}
+			ids := make([]uint, perRound)
+			var ready, wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, sub := range subs {
+				ready.Add(1)
+				wg.Go(func() {
+					ready.Done()
+					<-start
+					a, err := w.svc.RecordAttempt(w.ctx, sub.who, l, progress.Submission{Key: sub.key, Lang: "zh-CN", Answers: twoRight})
+					if err != nil {
+						t.Errorf("round %d, submission %d: %v", round, i, err)
+						return
+					}
+					ids[i] = a.ID
+				})
+			}
+			ready.Wait()
+			close(start)
+			wg.Wait()
+			for i, sub := range subs {
+				if want, again := first[sub]; again && ids[i] != want {
+					t.Errorf("round %d: resubmission %d returned attempt %d, want the first, %d", round, i, ids[i], want)
+				} else if !again {
+					first[sub] = ids[i]
+				}
+			}
+		}
+		c := w.counts(t)
+		if c.attempts != int64(len(first)) || c.answers != 3*c.attempts {
+			t.Errorf("%d attempts with %d answers stored, want %d with 3 answers each", c.attempts, c.answers, len(first))
+		}
+		for _, who := range learners {
+			var n int64
+			g.Table("quiz_attempts").Where("user_id = ?", who.ID).Count(&n)
+			if p := w.lessonRow(t, who, l); p.Attempts != int(n) {
+				t.Errorf("%s: lesson progress counts %d attempts, %d stored", who.Name, p.Attempts, n)
+			}
 		}
 	})
 }

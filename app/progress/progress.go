@@ -392,8 +392,8 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		// The lesson's progress before this attempt, then after it: plain statements, as
 		// everything in this transaction (it runs for every submission).
 		var before LessonProgress
-		if err := tx.Raw("SELECT attempts, passed_at FROM lesson_progress WHERE user_id = ? AND course = ? AND lesson = ?",
-			who.ID, a.Course, a.Lesson).Scan(&before).Error; err != nil {
+		if err := queryRowHot(tx, "SELECT attempts, passed_at FROM lesson_progress WHERE user_id = ? AND course = ? AND lesson = ?",
+			[]any{who.ID, a.Course, a.Lesson}, &before.Attempts, &before.PassedAt); err != nil {
 			return err
 		}
 		if err := insertAttempt(tx, a); err != nil {
@@ -403,12 +403,12 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		if a.Passed {
 			passedAt = &now
 		}
-		if err := tx.Exec(`INSERT INTO lesson_progress (user_id, course, lesson, started_at, last_seen_at, attempts, best_right, passed_at)
+		if _, err := execHot(tx, `INSERT INTO lesson_progress (user_id, course, lesson, started_at, last_seen_at, attempts, best_right, passed_at)
 			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
 			ON CONFLICT (user_id, course, lesson) DO UPDATE SET attempts = lesson_progress.attempts + 1,
 				best_right = CASE WHEN lesson_progress.best_right < excluded.best_right THEN excluded.best_right ELSE lesson_progress.best_right END,
 				last_seen_at = excluded.last_seen_at, passed_at = COALESCE(lesson_progress.passed_at, excluded.passed_at)`,
-			who.ID, a.Course, a.Lesson, now, now, a.Right, passedAt).Error; err != nil {
+			who.ID, a.Course, a.Lesson, now, now, a.Right, passedAt); err != nil {
 			return err
 		}
 		if err := recordAnswerStats(tx, who.CentreID, a); err != nil {
@@ -426,35 +426,23 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 	return a, nil
 }
 
-// insertAttempt stores an attempt and its answers in two statements. It is the quiz's hot
-// path: gorm's Create with the answers as an association cost three times as much.
+// insertAttempt stores an attempt and its answers. It is the quiz's hot path: gorm's
+// Create with the answers as an association cost three times as much.
 func insertAttempt(tx *gorm.DB, a *Attempt) error {
-	if err := tx.Raw(`INSERT INTO quiz_attempts (user_id, attempt_key, course, lesson, lang, "right", total, passed, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		a.UserID, a.AttemptKey, a.Course, a.Lesson, a.Lang, a.Right, a.Total, a.Passed, a.CreatedAt).Scan(&a.ID).Error; err != nil {
-		// A repeated key must read as ErrDuplicatedKey; gorm does not translate errors met
-		// while reading RETURNING rows (PostgreSQL reports the violation there).
-		if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok {
-			err = t.Translate(err)
-		}
+	id, err := insertHot(tx, `INSERT INTO quiz_attempts (user_id, attempt_key, course, lesson, lang, "right", total, passed, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.UserID, a.AttemptKey, a.Course, a.Lesson, a.Lang, a.Right, a.Total, a.Passed, a.CreatedAt)
+	if err != nil {
 		return err
 	}
-	if len(a.Answers) == 0 {
-		return nil
-	}
-	var q strings.Builder
-	q.WriteString("INSERT INTO quiz_answers (attempt_id, user_id, course, lesson, question, chosen, correct) VALUES ")
+	a.ID = id
 	args := make([]any, 0, 7*len(a.Answers))
 	for i := range a.Answers {
 		ans := &a.Answers[i]
 		ans.AttemptID = a.ID
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, ans.AttemptID, ans.UserID, ans.Course, ans.Lesson, ans.Question, ans.Chosen, ans.Correct)
 	}
-	return tx.Exec(q.String(), args...).Error
+	return insertRowsHot(tx, "INSERT INTO quiz_answers (attempt_id, user_id, course, lesson, question, chosen, correct)", "", 7, args)
 }
 
 func (s *Service) attemptByKey(ctx context.Context, userID uint, key string) (*Attempt, error) {

@@ -3,7 +3,6 @@ package progress
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 
 	"cunlu/app/course"
@@ -146,13 +145,13 @@ func (s *Service) addAttemptStats(tx *gorm.DB, who Learner, l *course.Lesson, be
 		}
 		masteredN = 1
 	}
-	res := tx.Exec(`UPDATE learner_stats SET attempts = attempts + 1, lessons_passed = lessons_passed + ?, stuck = stuck + ?,
+	changed, err := execHot(tx, `UPDATE learner_stats SET attempts = attempts + 1, lessons_passed = lessons_passed + ?, stuck = stuck + ?,
 		lessons_mastered = lessons_mastered + ?, updated_at = ? WHERE user_id = ?`,
 		passed, stuck, masteredN, s.now(), who.ID)
-	if res.Error != nil {
-		return res.Error
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected == 0 {
+	if changed == 0 {
 		return s.refreshStats(tx, who)
 	}
 	if !mastered {
@@ -289,46 +288,30 @@ func (st *answerStats) Flush(tx *gorm.DB) error {
 	slices.SortFunc(rows, func(a, b questionStats) int {
 		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Course, b.Course), cmp.Compare(a.Lesson, b.Lesson), cmp.Compare(a.Question, b.Question))
 	})
-	if len(rows) > 0 {
-		var q strings.Builder
-		q.WriteString("INSERT INTO question_stats (centre_id, course, lesson, question, answers, wrong, opt_a, opt_b, opt_c, opt_d, opt_e) VALUES ")
-		args := make([]any, 0, 11*len(rows))
-		for i, r := range rows {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r.CentreID, r.Course, r.Lesson, r.Question, r.Answers, r.Wrong, r.OptA, r.OptB, r.OptC, r.OptD, r.OptE)
-		}
-		q.WriteString(` ON CONFLICT (centre_id, course, lesson, question) DO UPDATE SET answers = question_stats.answers + excluded.answers,
+	args := make([]any, 0, 11*len(rows))
+	for _, r := range rows {
+		args = append(args, r.CentreID, r.Course, r.Lesson, r.Question, r.Answers, r.Wrong, r.OptA, r.OptB, r.OptC, r.OptD, r.OptE)
+	}
+	if err := insertRowsHot(tx, "INSERT INTO question_stats (centre_id, course, lesson, question, answers, wrong, opt_a, opt_b, opt_c, opt_d, opt_e)",
+		`ON CONFLICT (centre_id, course, lesson, question) DO UPDATE SET answers = question_stats.answers + excluded.answers,
 			wrong = question_stats.wrong + excluded.wrong, opt_a = question_stats.opt_a + excluded.opt_a, opt_b = question_stats.opt_b + excluded.opt_b,
-			opt_c = question_stats.opt_c + excluded.opt_c, opt_d = question_stats.opt_d + excluded.opt_d, opt_e = question_stats.opt_e + excluded.opt_e`)
-		if err := tx.Exec(q.String(), args...).Error; err != nil {
-			return err
-		}
+			opt_c = question_stats.opt_c + excluded.opt_c, opt_d = question_stats.opt_d + excluded.opt_d, opt_e = question_stats.opt_e + excluded.opt_e`,
+		11, args); err != nil {
+		return err
 	}
 	scores := make([]scoreStats, 0, len(st.scores))
 	for k, n := range st.scores {
 		scores = append(scores, scoreStats{CentreID: k.centre, Bucket: k.bucket, Attempts: n})
 	}
-	if len(scores) == 0 {
-		return nil
-	}
 	slices.SortFunc(scores, func(a, b scoreStats) int {
 		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Bucket, b.Bucket))
 	})
-	var q strings.Builder
-	q.WriteString("INSERT INTO score_stats (centre_id, bucket, attempts) VALUES ")
-	args := make([]any, 0, 3*len(scores))
-	for i, r := range scores {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?)")
+	args = args[:0]
+	for _, r := range scores {
 		args = append(args, r.CentreID, r.Bucket, r.Attempts)
 	}
-	q.WriteString(" ON CONFLICT (centre_id, bucket) DO UPDATE SET attempts = score_stats.attempts + excluded.attempts")
-	return tx.Exec(q.String(), args...).Error
+	return insertRowsHot(tx, "INSERT INTO score_stats (centre_id, bucket, attempts)",
+		"ON CONFLICT (centre_id, bucket) DO UPDATE SET attempts = score_stats.attempts + excluded.attempts", 3, args)
 }
 
 // centreStats is the sum of learner_stats over a centre's partners or villagers.
