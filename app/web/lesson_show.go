@@ -231,7 +231,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		return nil, errNotFound
 	}
 	who := progress.Learner{ID: u.ID, Name: u.Name, Audience: audienceOf(u)}
-	sn, err := s.progress.CourseSnapshot(ctx, who, l.Course)
+	sn, err := s.progress.LessonSnapshot(ctx, who, l)
 	if err != nil {
 		return nil, err
 	}
