@@ -29,9 +29,8 @@ type taskRow struct {
 }
 
 type optionRow struct {
-	course.Option
-	Chosen bool
-	orig   *course.Option // the lesson's own, a fragment key that stays the same
+	*course.Option // the lesson's own (also a fragment key that stays the same)
+	Chosen         bool
 }
 
 type questionRow struct {
@@ -62,7 +61,7 @@ type lessonView struct {
 	Lang       string
 	Learner    string // whose quiz form this is (an id), so answers go to the person who gave them
 	QuizForm   template.HTML
-	QuizHTML   template.HTML // the questions of the form, in this attempt's order
+	quizParts  []template.HTML // the questions of the form, in this attempt's order (QuizHTML)
 	tr         *Translator
 }
 
@@ -100,6 +99,21 @@ type pagerFrag struct {
 	Prev, Next *course.Lesson
 }
 
+// QuizHTML is the quiz form's questions as one piece of HTML (a stencil writes the parts
+// one after another instead).
+func (v *lessonView) QuizHTML() template.HTML {
+	n := 0
+	for _, p := range v.quizParts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range v.quizParts {
+		b.WriteString(string(p))
+	}
+	return template.HTML(b.String()) // safe: whole fragments rendered by html/template
+}
+
 // HeadFrag is the key of the lesson's title block.
 func (v *lessonView) HeadFrag() lessonFrag {
 	return lessonFrag{Translator: v.tr, Lesson: v.Lesson, Mastered: v.Mastered}
@@ -117,8 +131,7 @@ func (s *Server) quizForm(v *lessonView) error {
 		return err
 	}
 	const end = "    </fieldset>\n"
-	parts := make([]template.HTML, 0, 6*len(v.Questions))
-	n := 0
+	parts := make([]template.HTML, 0, 7*len(v.Questions))
 	for _, q := range v.Questions {
 		h, err := s.views.fragment("quiz_question", quizPartFrag{Translator: v.tr, Q: q.Question})
 		if err != nil {
@@ -126,22 +139,14 @@ func (s *Server) quizForm(v *lessonView) error {
 		}
 		parts = append(parts, h)
 		for _, o := range q.Options {
-			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.orig, Checked: o.Chosen}); err != nil {
+			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.Option, Checked: o.Chosen}); err != nil {
 				return err
 			}
 			parts = append(parts, h)
 		}
 		parts = append(parts, end)
 	}
-	for _, p := range parts {
-		n += len(p)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, p := range parts {
-		b.WriteString(string(p))
-	}
-	v.QuizHTML = template.HTML(b.String()) // safe: whole fragments rendered by html/template
+	v.quizParts = parts
 	return nil
 }
 
@@ -187,7 +192,7 @@ func lessonStencil(p *Page, v *lessonView) (lessonStencilKey, holes, bool) {
 	for _, l := range v.Locked {
 		k.locked += l.Slug + " "
 	}
-	h := holes{Words: []string{p.CSRF, p.UserID, v.Key, v.Learner, ""}, HTML: []template.HTML{v.QuizHTML}}
+	h := holes{Words: []string{p.CSRF, p.UserID, v.Key, v.Learner, ""}, HTML: [][]template.HTML{v.quizParts}}
 	if v.Cert != nil {
 		h.Words[4] = v.Cert.Code
 	}
@@ -198,7 +203,7 @@ func lessonStencil(p *Page, v *lessonView) (lessonStencilKey, holes, bool) {
 		if t.Evidence != "" {
 			k.tasks |= 1 << (2*i + 1)
 		}
-		h.HTML = append(h.HTML, t.Evidence)
+		h.HTML = append(h.HTML, []template.HTML{t.Evidence})
 	}
 	return k, h, true
 }
@@ -212,11 +217,11 @@ func lessonWith(p *Page, v *lessonView, h holes) *Page {
 		cert.Code = h.Words[4]
 		w.Cert = &cert
 	}
-	w.QuizHTML = h.HTML[0]
+	w.quizParts = h.HTML[0]
 	w.Tasks = slices.Clone(v.Tasks)
 	for i := range w.Tasks {
 		if w.Tasks[i].Evidence != "" {
-			w.Tasks[i].Evidence = h.HTML[1+i]
+			w.Tasks[i].Evidence = h.HTML[1+i][0]
 		}
 	}
 	q.Data = &w
@@ -348,7 +353,7 @@ func shuffled(qs []course.Question, key string) []questionRow {
 		q := &qs[i]
 		row := questionRow{Question: q}
 		for j := range q.Options {
-			row.Options = append(row.Options, optionRow{Option: q.Options[j], orig: &q.Options[j]})
+			row.Options = append(row.Options, optionRow{Option: &q.Options[j]})
 		}
 		if q.Kind != course.TrueFalse {
 			r.Shuffle(len(row.Options), func(a, b int) { row.Options[a], row.Options[b] = row.Options[b], row.Options[a] })

@@ -49,22 +49,22 @@ type slot struct {
 }
 
 // holes are a page's own values: the real ones when filling a stencil, markers when
-// making one.
+// making one. An HTML value may come in pieces, written one after another.
 type holes struct {
 	Words []string
-	HTML  []template.HTML
+	HTML  [][]template.HTML
 }
 
 // marks returns markers for every value of h, from marker set n (0 or 1).
 func (h holes) marks(n int) holes {
-	m := holes{Words: make([]string, len(h.Words)), HTML: make([]template.HTML, len(h.HTML))}
+	m := holes{Words: make([]string, len(h.Words)), HTML: make([][]template.HTML, len(h.HTML))}
 	for i := range h.Words {
 		m.Words[i] = fmt.Sprintf("zq%dw%dqz", n, i)
 	}
 	for i := range h.HTML {
 		// The comment is what html/template strips or escapes outside HTML text; the word
 		// after it is what is left then, found by cut as text that is not a marker.
-		m.HTML[i] = template.HTML(fmt.Sprintf("<!--zq%dh%dqz-->zq%dh%dqz", n, i, n, i))
+		m.HTML[i] = []template.HTML{template.HTML(fmt.Sprintf("<!--zq%dh%dqz-->zq%dh%dqz", n, i, n, i))}
 	}
 	return m
 }
@@ -138,12 +138,14 @@ func (st *stencil) fill(buf *bytes.Buffer, h holes) bool {
 	for _, p := range st.parts {
 		n += len(p)
 	}
-	buf.Grow(n + 1024)
+	buf.Grow(n + 4096)
 	for i, p := range st.parts {
 		buf.Write(p)
 		if i < len(st.slots) {
 			if sl := st.slots[i]; sl.html {
-				buf.WriteString(string(h.HTML[sl.i]))
+				for _, piece := range h.HTML[sl.i] {
+					buf.WriteString(string(piece))
+				}
 			} else {
 				buf.WriteString(h.Words[sl.i])
 			}

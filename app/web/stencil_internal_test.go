@@ -30,10 +30,10 @@ func TestMakeStencil(t *testing.T) {
 	}
 	for _, tc := range cases {
 		tm := template.Must(template.New("t").Parse(tc.tmpl))
-		h := holes{Words: []string{"tok123"}, HTML: []template.HTML{"<b>x</b>"}}
+		h := holes{Words: []string{"tok123"}, HTML: [][]template.HTML{{"<b>", "x</b>"}}}
 		render := func(m holes) ([]byte, error) {
 			var b bytes.Buffer
-			err := tm.Execute(&b, data{Word: m.Words[0], HTML: m.HTML[0]})
+			err := tm.Execute(&b, data{Word: m.Words[0], HTML: joinHTML(m.HTML[0])})
 			return b.Bytes(), err
 		}
 		page, err := render(h)
@@ -52,7 +52,7 @@ func TestMakeStencil(t *testing.T) {
 			continue
 		}
 		var want, got bytes.Buffer
-		if err := tm.Execute(&want, data{Word: h.Words[0], HTML: h.HTML[0]}); err != nil {
+		if err := tm.Execute(&want, data{Word: h.Words[0], HTML: joinHTML(h.HTML[0])}); err != nil {
 			t.Fatal(err)
 		}
 		if !st.fill(&got, h) || got.String() != want.String() {
@@ -78,4 +78,12 @@ func TestStencilsKeepAtMostMax(t *testing.T) {
 	if st, ok := s.get(9); !ok || st == nil {
 		t.Error("the last stencil put is not there")
 	}
+}
+
+func joinHTML(parts []template.HTML) template.HTML {
+	var s template.HTML
+	for _, p := range parts {
+		s += p
+	}
+	return s
 }
