@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -51,8 +52,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		elapsed := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
 		s.metrics.duration.WithLabelValues(route, c.Request().Method).Observe(elapsed.Seconds())
-		s.log.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path, "route", route,
-			"status", status, "ms", elapsed.Milliseconds(), "ip", c.RealIP())
+		if s.log.Enabled(c.Request().Context(), slog.LevelDebug) { // its arguments cost allocations
+			s.log.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path, "route", route,
+				"status", status, "ms", elapsed.Milliseconds(), "ip", c.RealIP())
+		}
 		return nil
 	}
 }
