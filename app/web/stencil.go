@@ -69,10 +69,18 @@ func (h holes) marks(n int) holes {
 	return m
 }
 
-var (
-	markerRE = regexp.MustCompile(`<!--zq([01])h([0-9]+)qz-->zq([01])h([0-9]+)qz|zq([01])w([0-9]+)qz`)
-	wordRE   = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
-)
+var markerRE = regexp.MustCompile(`<!--zq([01])h([0-9]+)qz-->zq([01])h([0-9]+)qz|zq([01])w([0-9]+)qz`)
+
+// isWord reports whether s is letters, digits, '-' and '_' only.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // cut splits a page rendered with marker set n into parts and slots; ok is false when a
 // marker of the other set or an unknown value appears.
@@ -125,7 +133,7 @@ func (st *stencil) sameAs(o *stencil) bool {
 // is empty where the page has it).
 func (st *stencil) fill(buf *bytes.Buffer, h holes) bool {
 	for _, w := range h.Words {
-		if !wordRE.MatchString(w) {
+		if !isWord(w) {
 			return false
 		}
 	}
