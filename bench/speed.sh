@@ -8,7 +8,8 @@
 # partners, 30,000 villagers, 1,000,000 answers, 200,000 orders) and measures, on loopback:
 #   1. start-up time with all courses parsed (median of 5 starts on the county database);
 #   2. the signed-in lesson page at 64 connections with wrk, and nginx serving the very same
-#      bytes as a static file in the same run (both gzip level 5), and the ratio;
+#      bytes as a static file in the same run (both gzip level 1), and the ratio (median of
+#      three rounds, each Cunlu then nginx);
 #   3. quiz submissions (database writes) at 64 connections as 64 partners, with errors,
 #      and that every acknowledged submission is in the database;
 #   4. practice-shop checkouts at 64 connections: 64 learners, then 64 connections of one
@@ -194,14 +195,22 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$nport/lesson.html" && break; sleep 0.05; done
 cmp <(curl -fs "http://127.0.0.1:$nport/lesson.html") "$work/www/lesson.html"
 say "page: $lesson, $(wc -c <"$work/www/lesson.html") bytes, $(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$nport/lesson.html" | wc -c) gzipped"
-curl -fs -o "$out/lesson-cpu.pprof" "http://127.0.0.1:$pprof_port/debug/pprof/profile?seconds=5" &
-prof=$!
-read -r a_rps a_p50 a_p99 a_bad < <(wrkrun "$base$lesson" "$browser")
-wait "$prof"
-read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html" "")
-say "Cunlu  lesson page: $a_rps req/s  p50 $a_p50  p99 $a_p99  non-2xx $a_bad"
-say "nginx  same bytes:  $n_rps req/s  p50 $n_p50  p99 $n_p99  non-2xx $n_bad"
-say "ratio Cunlu/nginx: $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')") (budget >= 0.5); memory: $(mem "$app")"
+# Three rounds, each Cunlu then nginx: the machine's other load moves both, so each
+# round's ratio is the figure and the median of the three is reported.
+ratios=()
+for round in 1 2 3; do
+	if [ "$round" = 1 ]; then
+		curl -fs -o "$out/lesson-cpu.pprof" "http://127.0.0.1:$pprof_port/debug/pprof/profile?seconds=5" &
+		prof=$!
+	fi
+	read -r a_rps a_p50 a_p99 a_bad < <(wrkrun "$base$lesson" "$browser")
+	[ "$round" = 1 ] && wait "$prof"
+	read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html" "")
+	ratio=$(python3 -c "print(f'{$a_rps/$n_rps:.2f}')")
+	ratios+=("$ratio")
+	say "round $round: Cunlu lesson page $a_rps req/s (p50 $a_p50, p99 $a_p99, non-2xx $a_bad); nginx same bytes $n_rps req/s (p50 $n_p50, p99 $n_p99, non-2xx $n_bad): ratio $ratio"
+done
+say "ratio Cunlu/nginx, median of 3 rounds: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p) (budget >= 0.5); memory: $(mem "$app")"
 read -r a_rps a_p50 a_p99 a_bad < <(wrkrun "$base$lesson" "$browser" identity)
 read -r n_rps n_p50 n_p99 n_bad < <(wrkrun "http://127.0.0.1:$nport/lesson.html" "" identity)
 say "uncompressed: Cunlu $a_rps req/s (p50 $a_p50, p99 $a_p99), nginx $n_rps req/s (p50 $n_p50, p99 $n_p99): ratio $(python3 -c "print(f'{$a_rps/$n_rps:.2f}')")"
