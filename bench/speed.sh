@@ -37,6 +37,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	cp "$work"/server-*.log "$out"/ 2>/dev/null || true # the servers' logs, to see what went wrong
 	[ -n "${pg_db:-}" ] && psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }

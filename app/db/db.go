@@ -30,7 +30,11 @@ func IsPostgres(databaseURL string) bool {
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		// Single statements are atomic already; multi-step writes use explicit transactions.
-		SkipDefaultTransaction: true,
+		// On SQLite gorm's own transaction around each write is kept: it is how a single
+		// create, update or delete waits for the writer's turn (serialPool) instead of in
+		// SQLite's busy handler, holding a connection (a create reads its new id back, so
+		// it is a query, which does not queue by itself).
+		SkipDefaultTransaction: IsPostgres(databaseURL),
 		Logger:                 newLogger(log),
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,

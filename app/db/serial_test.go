@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -35,5 +36,55 @@ func TestSQLiteConnSetUp(t *testing.T) {
 	check(0)
 	if open := sqlDB.Stats().OpenConnections; open != 4 {
 		t.Errorf("%d connections open, want the pool's 4", open)
+	}
+}
+
+// TestWritesNeverWaitInTheBusyHandler: while a transaction holds the writer's turn and
+// needs a statement it has not run before, single-statement writes from other requests
+// (a session's last-seen time, say) wait for the turn in Go, holding no connection, and
+// the transaction needs no second connection. Before, each such write took one of the
+// pool's four connections and slept in SQLite's busy handler for the transaction's
+// lock, while the transaction waited for a free connection to prepare its statement:
+// every write failed with "database is locked" after the busy timeout.
+func TestWritesNeverWaitInTheBusyHandler(t *testing.T) {
+	g := dbtest.Open(t, "sqlite")
+	type Note struct {
+		ID   uint
+		Text string
+	}
+	if err := g.AutoMigrate(&Note{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Create(&Note{Text: "a"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	errs := make(chan error, 16)
+	err := g.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("UPDATE notes SET text = 'b'").Error; err != nil {
+			return err
+		}
+		for i := range 6 {
+			go func() {
+				<-started
+				if i%2 == 0 {
+					errs <- g.Model(&Note{}).Where("id = ?", 1).Update("text", "c").Error
+				} else {
+					errs <- g.Create(&Note{Text: "d"}).Error
+				}
+			}()
+		}
+		close(started)
+		time.Sleep(100 * time.Millisecond) // the writes are waiting now
+		// A statement this pool has never prepared.
+		return tx.Exec("UPDATE notes SET text = text || ? WHERE id = ?", "!", 1).Error
+	})
+	if err != nil {
+		t.Fatalf("the transaction: %v", err)
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Errorf("a write beside the transaction: %v", err)
+		}
 	}
 }
