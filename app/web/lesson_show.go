@@ -184,7 +184,9 @@ type lessonStencilKey struct {
 // false for a page that is rendered by its template every time (the feedback on an
 // attempt, a page with a one-time notice).
 func lessonStencil(p *Page, v *lessonView) (lessonStencilKey, holes, bool) {
-	if v.Attempt != nil || p.Flash != "" || p.Error != "" || p.User == nil || len(v.Tasks) > 32 {
+	// A query string (other than ?attempt=) changes nothing on the page but its "next"
+	// field; rendered by the template, it cannot fill the cache with kinds of page.
+	if v.Attempt != nil || p.Flash != "" || p.Error != "" || p.User == nil || len(v.Tasks) > 32 || strings.Contains(p.Path, "?") {
 		return lessonStencilKey{}, holes{}, false
 	}
 	k := lessonStencilKey{tr: p.Translator, role: p.User.Role, path: p.Path, lesson: v.Lesson,

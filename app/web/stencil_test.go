@@ -124,6 +124,25 @@ func TestStencilRefusesOddValues(t *testing.T) {
 	}
 }
 
+// TestStencilsIgnoreQueryStrings: a lesson address with a made-up query string is
+// rendered by the template; it makes no stencil, so such addresses cannot crowd out the
+// stencils of real pages.
+func TestStencilsIgnoreQueryStrings(t *testing.T) {
+	env := apptest.New(t)
+	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	made, filled := stencilCount(t, env, "made"), stencilCount(t, env, "filled")
+	for i := range 3 {
+		if r := c.Get(l.URL() + "?utm=" + strconv.Itoa(i)); r.Status != http.StatusOK {
+			t.Fatalf("status %d", r.Status)
+		}
+	}
+	if m, f := stencilCount(t, env, "made"), stencilCount(t, env, "filled"); m != made || f != filled {
+		t.Errorf("pages with a query string: %d stencils made, %d filled; want none", m-made, f-filled)
+	}
+}
+
 // firstDiff shows where two pages part.
 func firstDiff(a, b string) string {
 	i := 0
