@@ -13,12 +13,13 @@ import (
 // prepared once (serialPool), instead of through gorm's statement building, callbacks and
 // reflection (a quarter of those reads' time). On PostgreSQL they go through gorm, which
 // numbers the placeholders ($1, $2, …). Queries use one "?" per argument: a slice is not
-// expanded (Placeholders writes the list for IN).
+// expanded (Placeholders writes the list for IN). g may be a transaction: the query runs
+// in it.
 
 // Rows runs a read query of a hot path.
 func Rows(ctx context.Context, g *gorm.DB, query string, args ...any) (*sql.Rows, error) {
 	if IsSQLite(g) {
-		return g.ConnPool.QueryContext(ctx, query, args...)
+		return g.Statement.ConnPool.QueryContext(ctx, query, args...)
 	}
 	return g.WithContext(ctx).Raw(query, args...).Rows()
 }
@@ -26,7 +27,7 @@ func Rows(ctx context.Context, g *gorm.DB, query string, args ...any) (*sql.Rows
 // Row runs a read query of a hot path that returns at most one row.
 func Row(ctx context.Context, g *gorm.DB, query string, args ...any) *sql.Row {
 	if IsSQLite(g) {
-		return g.ConnPool.QueryRowContext(ctx, query, args...)
+		return g.Statement.ConnPool.QueryRowContext(ctx, query, args...)
 	}
 	return g.WithContext(ctx).Raw(query, args...).Row()
 }

@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm"
 
 	"cunlu/app/course"
-	"cunlu/app/db"
 	"cunlu/app/db/dbtest"
 	"cunlu/app/errs"
 	"cunlu/app/progress"
@@ -188,10 +187,7 @@ func TestRecordAttemptSameKeyConcurrently(t *testing.T) {
 func TestRecordAttemptResubmittedAmongNew(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
-		w := newWorld(t, g)
-		b := db.NewBatcher(g)
-		defer b.Close()
-		w.svc.WithBatcher(b)
+		w := newBatchedWorld(t, g)
 		l := w.lesson(t, courseBuying, "first-order")
 		learners := []progress.Learner{w.villager, w.partner, w.other}
 		type sent struct {

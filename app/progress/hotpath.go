@@ -52,12 +52,7 @@ func insertHot(tx *gorm.DB, query string, args ...any) (uint, error) {
 // queryRowHot runs a query of the quiz's hot path that returns at most one row and scans
 // it into dest; no row leaves dest as it was.
 func queryRowHot(tx *gorm.DB, query string, args []any, dest ...any) error {
-	var err error
-	if db.IsSQLite(tx) {
-		err = tx.Statement.ConnPool.QueryRowContext(tx.Statement.Context, query, args...).Scan(dest...)
-	} else {
-		err = tx.Raw(query, args...).Row().Scan(dest...)
-	}
+	err := db.Row(tx.Statement.Context, tx, query, args...).Scan(dest...)
 	if err == sql.ErrNoRows {
 		return nil
 	}
@@ -73,7 +68,7 @@ func insertRowsHot(tx *gorm.DB, head, tail string, width int, args []any) error 
 	if len(args) == 0 {
 		return nil
 	}
-	row := "(?" + strings.Repeat(", ?", width-1) + ")"
+	row := "(" + db.Placeholders(width) + ")"
 	if db.IsSQLite(tx) {
 		query := head + " VALUES " + row + " " + tail
 		for i := 0; i < len(args); i += width {

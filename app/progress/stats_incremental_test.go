@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm"
 
 	"cunlu/app/course"
-	"cunlu/app/db"
 	"cunlu/app/db/dbtest"
 	"cunlu/app/progress"
 )
@@ -24,10 +23,7 @@ import (
 func TestIncrementalStatsMatchRecount(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
-		w := newWorld(t, g)
-		b := db.NewBatcher(g)
-		defer b.Close()
-		w.svc.WithBatcher(b)
+		w := newBatchedWorld(t, g)
 		learners := []progress.Learner{w.villager, w.partner, w.other}
 		learners[0].CentreID, learners[1].CentreID, learners[2].CentreID = 7, 7, 8
 		var lessons []*course.Lesson

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"io/fs"
 	"net/http"
 	"path"
@@ -25,20 +24,18 @@ func audienceOf(u *account.User) string {
 	return course.AudiencePartner
 }
 
-// learner describes the signed-in person for the progress service.
-func (s *Server) learner(ctx context.Context, u *account.User) (progress.Learner, error) {
-	// The centre's name is looked up only when a certificate is printed with it.
+// learnerOf describes the signed-in person for the progress service. The centre's name is
+// looked up only when a certificate is printed with it.
+func learnerOf(u *account.User) progress.Learner {
 	l := progress.Learner{ID: u.ID, Name: u.Name, Audience: audienceOf(u)}
 	if u.CentreID != nil {
 		l.CentreID = *u.CentreID
 	}
-	return l, nil
+	return l
 }
 
 func (s *Server) snapshot(c echo.Context) (*progress.Snapshot, error) {
-	u := currentUser(c)
-	who := progress.Learner{ID: u.ID, Name: u.Name, Audience: audienceOf(u)}
-	return s.progress.Snapshot(c.Request().Context(), who)
+	return s.progress.Snapshot(c.Request().Context(), learnerOf(currentUser(c)))
 }
 
 type courseCard struct {

@@ -237,8 +237,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	if l == nil || !l.For(audienceOf(u)) {
 		return nil, errNotFound
 	}
-	who := progress.Learner{ID: u.ID, Name: u.Name, Audience: audienceOf(u)}
-	sn, err := s.progress.LessonSnapshot(ctx, who, l)
+	sn, err := s.progress.LessonSnapshot(ctx, learnerOf(u), l)
 	if err != nil {
 		return nil, err
 	}

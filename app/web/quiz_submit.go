@@ -41,10 +41,7 @@ func (s *Server) quizSubmit(c echo.Context) error {
 	if err := everyQuestionAnswered(l, answers); err != nil {
 		return s.quizFormError(c, sub, err)
 	}
-	who, err := s.learner(ctx, u)
-	if err != nil {
-		return err
-	}
+	who := learnerOf(u)
 	if by := c.FormValue("learner"); by != "" && by != strconv.FormatUint(uint64(who.ID), 10) {
 		// The form was opened by someone else on this device (another person signed in since).
 		return s.quizFormError(c, sub, errs.New(errs.Conflict, "error.quiz_other_person"))

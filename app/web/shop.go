@@ -96,10 +96,7 @@ func (s *Server) checkTasks(c echo.Context) error {
 }
 
 func (s *Server) checkTasksFor(ctx context.Context, u *account.User) error {
-	who, err := s.learner(ctx, u)
-	if err != nil {
-		return err
-	}
+	who := learnerOf(u)
 	snap, err := s.progress.Snapshot(ctx, who)
 	if err != nil {
 		return err
@@ -161,10 +158,7 @@ type shopHomeView struct {
 func (s *Server) shopHome(c echo.Context) error {
 	ctx := c.Request().Context()
 	sh := shopperOf(c)
-	who, err := s.learner(ctx, sh.User)
-	if err != nil {
-		return err
-	}
+	who := learnerOf(sh.User)
 	snap, err := s.progress.Snapshot(ctx, who)
 	if err != nil {
 		return err
