@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -96,11 +98,19 @@ func (w *etagWriter) Flush() {
 
 func (w *etagWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// pageTag is the ETag of a page's bytes.
+// pageTag is the ETag of a page's bytes: its length and two CRC-32s (IEEE and Castagnoli,
+// both computed by the processor's own instructions). A tag only has to change when the
+// page does, for one person at one address, and nobody chooses what their own page says
+// to make two versions collide; for that 64 bits of checksum are plenty, at a fifth of the
+// time of SHA-256, which was 3 % of a lesson page under load.
 func pageTag(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	var b [8]byte
+	binary.BigEndian.PutUint32(b[:4], crc32.ChecksumIEEE(body))
+	binary.BigEndian.PutUint32(b[4:], crc32.Checksum(body, castagnoli))
+	return `W/"` + strconv.Itoa(len(body)) + "-" + base64.RawURLEncoding.EncodeToString(b[:]) + `"`
 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // etagMatches reports whether an If-None-Match header names tag (weak comparison).
 func etagMatches(header, tag string) bool {

@@ -60,16 +60,15 @@ type lessonView struct {
 	PassMark   int
 	Lang       string
 	Learner    string // whose quiz form this is (an id), so answers go to the person who gave them
-	QuizForm   template.HTML
-	quizParts  []template.HTML // the questions of the form, in this attempt's order (QuizHTML)
 	tr         *Translator
+	views      *views // the fragments of the quiz form (QuizForm, QuizHTML)
 }
 
 // The parts of a lesson page that are the same for everyone who sees the lesson in one
 // language are rendered once and kept (views.fragment): the title and size, the quiz form's
-// opening tag, each question and option, the pager. What is the person's own (the quiz key,
-// the CSRF token, tasks done, the order of the options) is filled in on every request.
-// Without this the quiz alone was more than a hundred template actions per page.
+// opening tag, each question and option, the pager. They are what a page is rendered from
+// when it has no stencil yet (stencil.go); without them the quiz alone was more than a
+// hundred template actions per page.
 
 // lessonFrag is what the lesson's title block and quiz form depend on.
 type lessonFrag struct {
@@ -99,21 +98,6 @@ type pagerFrag struct {
 	Prev, Next *course.Lesson
 }
 
-// QuizHTML is the quiz form's questions as one piece of HTML (a stencil writes the parts
-// one after another instead).
-func (v *lessonView) QuizHTML() template.HTML {
-	n := 0
-	for _, p := range v.quizParts {
-		n += len(p)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, p := range v.quizParts {
-		b.WriteString(string(p))
-	}
-	return template.HTML(b.String()) // safe: whole fragments rendered by html/template
-}
-
 // HeadFrag is the key of the lesson's title block.
 func (v *lessonView) HeadFrag() lessonFrag {
 	return lessonFrag{Translator: v.tr, Lesson: v.Lesson, Mastered: v.Mastered}
@@ -124,30 +108,31 @@ func (v *lessonView) PagerFrag() pagerFrag {
 	return pagerFrag{Translator: v.tr, Prev: v.Prev, Next: v.Next}
 }
 
-// quizForm fills in the quiz form's opening tag and its questions in this attempt's order.
-func (s *Server) quizForm(v *lessonView) error {
-	var err error
-	if v.QuizForm, err = s.views.fragment("quiz_form", lessonFrag{Translator: v.tr, Lesson: v.Lesson}); err != nil {
-		return err
-	}
-	const end = "    </fieldset>\n"
-	parts := make([]template.HTML, 0, 7*len(v.Questions))
+// QuizForm is the quiz form's opening tag.
+func (v *lessonView) QuizForm() (template.HTML, error) {
+	return v.views.fragment("quiz_form", lessonFrag{Translator: v.tr, Lesson: v.Lesson})
+}
+
+// QuizHTML is the quiz form's questions in the order of the attempt's form, as one piece
+// of HTML made of fragments. Only the template asks for it: a page filled into its stencil
+// has it already.
+func (v *lessonView) QuizHTML() (template.HTML, error) {
+	var b strings.Builder
 	for _, q := range v.Questions {
-		h, err := s.views.fragment("quiz_question", quizPartFrag{Translator: v.tr, Q: q.Question})
+		h, err := v.views.fragment("quiz_question", quizPartFrag{Translator: v.tr, Q: q.Question})
 		if err != nil {
-			return err
+			return "", err
 		}
-		parts = append(parts, h)
+		b.WriteString(string(h))
 		for _, o := range q.Options {
-			if h, err = s.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.Option, Checked: o.Chosen}); err != nil {
-				return err
+			if h, err = v.views.fragment("quiz_option", quizPartFrag{Translator: v.tr, Q: q.Question, O: o.Option, Checked: o.Chosen}); err != nil {
+				return "", err
 			}
-			parts = append(parts, h)
+			b.WriteString(string(h))
 		}
-		parts = append(parts, end)
+		b.WriteString("    </fieldset>\n")
 	}
-	v.quizParts = parts
-	return nil
+	return template.HTML(b.String()), nil // safe: whole fragments rendered by html/template
 }
 
 // LockedTitle is the title of a prerequisite, in the page's language.
@@ -178,6 +163,7 @@ type lessonStencilKey struct {
 	mastered, passed, cert, canSubmit bool
 	locked                            string // the prerequisites not yet passed
 	tasks                             uint64 // bit 2i: task i done; bit 2i+1: it has evidence
+	form                              int    // the quiz form of the attempt key
 }
 
 // lessonStencil returns the stencil key and the person's own values of a lesson page, or
@@ -190,11 +176,11 @@ func lessonStencil(p *Page, v *lessonView) (lessonStencilKey, holes, bool) {
 		return lessonStencilKey{}, holes{}, false
 	}
 	k := lessonStencilKey{tr: p.Translator, role: p.User.Role, path: p.Path, lesson: v.Lesson,
-		mastered: v.Mastered, passed: v.Passed, cert: v.Cert != nil, canSubmit: v.CanSubmit}
+		mastered: v.Mastered, passed: v.Passed, cert: v.Cert != nil, canSubmit: v.CanSubmit, form: quizFormOf(v.Key)}
 	for _, l := range v.Locked {
 		k.locked += l.Slug + " "
 	}
-	h := holes{Words: []string{p.CSRF, p.UserID, v.Key, v.Learner, ""}, HTML: [][]template.HTML{v.quizParts}}
+	h := holes{Words: []string{p.CSRF, p.UserID, v.Key, v.Learner, ""}}
 	if v.Cert != nil {
 		h.Words[4] = v.Cert.Code
 	}
@@ -219,11 +205,10 @@ func lessonWith(p *Page, v *lessonView, h holes) *Page {
 		cert.Code = h.Words[4]
 		w.Cert = &cert
 	}
-	w.quizParts = h.HTML[0]
 	w.Tasks = slices.Clone(v.Tasks)
 	for i := range w.Tasks {
 		if w.Tasks[i].Evidence != "" {
-			w.Tasks[i].Evidence = h.HTML[1+i][0]
+			w.Tasks[i].Evidence = h.HTML[i][0]
 		}
 	}
 	q.Data = &w
@@ -244,7 +229,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	tr := s.translatorOf(c)
 	lang := tr.Lang
 	v := &lessonView{Course: l.Course, CourseText: l.Course.In(lang), Lesson: l, Text: l.In(lang), Lang: lang, tr: tr,
-		Locked: sn.Locked(l), Passed: sn.Passed(l), Mastered: sn.Mastered(l), CanSubmit: u.Role.Learner(), PassMark: l.PassMark()}
+		Locked: sn.Locked(l), Passed: sn.Passed(l), Mastered: sn.Mastered(l), CanSubmit: u.Role.Learner(), PassMark: l.PassMark(), views: s.views}
 	visible := l.Course.LessonsFor(sn.Learner.Audience)
 	for i, x := range visible {
 		if x == l {
@@ -287,12 +272,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		v.Key = quizKey(session, sn.Learner.ID, l, attempts)
 		v.Learner = strconv.FormatUint(uint64(sn.Learner.ID), 10)
 	}
-	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
-	if v.Attempt == nil && v.CanSubmit {
-		if err := s.quizForm(v); err != nil {
-			return nil, err
-		}
-	}
+	v.Questions = shuffled(l, v.Text.Quiz.Questions, v.Key)
 	if v.Attempt != nil {
 		for i := range v.Questions {
 			q := &v.Questions[i]
@@ -315,10 +295,32 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 // by the session token, which it does not reveal), so a double tap is one attempt while
 // another phone's attempt is its own. Answers queued offline get a fresh random key in the
 // page instead (static/offline.js).
+//
+// Its last character names the attempt's form (quizFormOf): the next one in turn after the
+// learner's previous attempt, starting from one set by the learner, so two neighbours on
+// their first attempt are unlikely to have the same.
 func quizKey(session string, learner uint, l *course.Lesson, attempts int) string {
 	h := hmac.New(sha256.New, []byte(session))
 	fmt.Fprintf(h, "quiz key\x00%d\x00%s\x00%d", learner, l.Key(), attempts)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	key := []byte(hex.EncodeToString(h.Sum(nil)[:16]))
+	key[len(key)-1] = '0' + byte((int(learner%quizForms)+attempts)%quizForms)
+	return string(key)
+}
+
+// quizForms is how many orders of its options a quiz has, like the forms A, B, C and D of
+// a paper exam. Each attempt is given one (the next after the previous attempt's), so the
+// right answer is not always in the same place and a second try does not look like the
+// first; and everyone on the same form of a lesson sees the same page, which is what lets
+// it be served from a stencil (stencil.go) instead of being rendered for every person.
+const quizForms = 4
+
+// quizFormOf is the form of an attempt key: its last byte, modulo quizForms (any key has
+// one, also the random ones of answers queued offline).
+func quizFormOf(key string) int {
+	if key == "" {
+		return 0
+	}
+	return int(key[len(key)-1]) % quizForms
 }
 
 // offlineGrade is what the page needs to grade the quiz without a connection: the pass mark
@@ -342,13 +344,13 @@ func offlineGrade(l *course.Lesson, pass int) (string, error) {
 	return string(b), err
 }
 
-// shuffled returns the questions with their options in an order fixed by the attempt key:
-// each attempt sees a new order (so the answer is not "always the first"), and the same
-// attempt's feedback shows the order it was answered in. True/false keep 对 before 错.
-func shuffled(qs []course.Question, key string) []questionRow {
+// shuffled returns the questions with their options in the order of a quiz form
+// (quizForms): the form of the attempt key, the same for everyone on that form of the
+// lesson, and shown again with the attempt's feedback. True/false keep 对 before 错.
+func shuffled(l *course.Lesson, qs []course.Question, key string) []questionRow {
 	h := fnv.New64a()
-	h.Write([]byte(key))
-	r := mrand.New(mrand.NewPCG(h.Sum64(), 0x5eed))
+	h.Write([]byte(l.Key()))
+	r := mrand.New(mrand.NewPCG(h.Sum64(), uint64(quizFormOf(key))))
 	out := make([]questionRow, len(qs))
 	for i := range qs {
 		q := &qs[i]

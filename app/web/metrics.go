@@ -16,6 +16,8 @@ type httpMetrics struct {
 	// pages answered from a stencil ("filled"), by the template when the first of its
 	// kind made one ("made"), and by the template when none applied ("template").
 	stencilFilled, stencilMade, stencilTemplate prometheus.Counter
+	// pages from a stencil sent gzip-compressed from its ready blocks (stencil_gzip.go).
+	stencilGzip prometheus.Counter
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -32,7 +34,10 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 		Name: "cunlu_page_stencils_total", Help: "Pages with a stencil (stencil.go): filled in, made, or rendered by the template instead.",
 	}, []string{"result"})
 	m.stencilFilled, m.stencilMade, m.stencilTemplate = stencils.WithLabelValues("filled"), stencils.WithLabelValues("made"), stencils.WithLabelValues("template")
-	reg.MustRegister(m.requests, m.duration, stencils)
+	m.stencilGzip = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "cunlu_page_stencils_gzip_total", Help: "Pages from a stencil sent compressed from its ready blocks instead of compressed whole.",
+	})
+	reg.MustRegister(m.requests, m.duration, stencils, m.stencilGzip)
 	return m
 }
 

@@ -85,7 +85,7 @@ func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err erro
 	}
 	if len(sub.Key) >= 16 && len(sub.Key) <= 64 {
 		v.Key = sub.Key
-		v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
+		v.Questions = shuffled(v.Lesson, v.Text.Quiz.Questions, v.Key)
 	}
 	for i := range v.Questions {
 		q := &v.Questions[i]
@@ -96,9 +96,6 @@ func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err erro
 				}
 			}
 		}
-	}
-	if err := s.quizForm(v); err != nil {
-		return err
 	}
 	p := s.newPage(c, "lesson", v)
 	p.Error = p.T(e.Key, e.Args)

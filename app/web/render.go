@@ -283,7 +283,7 @@ func (s *Server) render(c echo.Context, status int, p *Page) error {
 	if err != nil {
 		return err
 	}
-	return s.writePage(c, status, p, body)
+	return s.writePage(c, status, p, body, nil)
 }
 
 // execute runs a page's template.
@@ -300,24 +300,38 @@ func (s *Server) execute(p *Page) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writePage sends a page rendered by execute (or filled into its stencil).
-func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte) error {
-	h := c.Response().Header()
+// writePage sends a page rendered by execute (or filled into its stencil). gz, when not
+// nil, writes the page gzip-compressed (a stencil's ready blocks, stencil_gzip.go), or says
+// it cannot; otherwise the gzip middleware compresses it.
+func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte, gz func(*bytes.Buffer) bool) error {
+	req, res := c.Request(), c.Response()
+	h := res.Header()
 	h.Set("Content-Language", p.Lang)
 	// Pages are per person: the browser may keep one but must check it is current (the etag
 	// middleware answers 304 when it is). Sign-in pages, errors and answers to a POST (which
 	// may show a one-time secret) are never kept.
-	if status == http.StatusOK && c.Request().Method == http.MethodGet && !neverStored[p.Name] {
+	if status == http.StatusOK && req.Method == http.MethodGet && !neverStored[p.Name] {
 		h.Set("Cache-Control", "private, no-cache")
 		// The validator is set here, where the page is whole, so the etag middleware need
 		// not hold a copy of it.
 		tag := pageTag(body)
 		h.Set("ETag", tag)
-		if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+		if etagMatches(req.Header.Get("If-None-Match"), tag) {
 			return c.NoContent(http.StatusNotModified)
 		}
 	} else {
 		h.Set("Cache-Control", "no-store")
+	}
+	if gz != nil && acceptsGzip(req.Header.Get(echo.HeaderAcceptEncoding)) {
+		zb := pageBuffers.Get().(*bytes.Buffer)
+		zb.Reset()
+		defer pageBuffers.Put(zb)
+		if gz(zb) {
+			h.Set(echo.HeaderContentEncoding, "gzip")
+			h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+			h.Set(echo.HeaderContentLength, strconv.Itoa(zb.Len()))
+			return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, zb.Bytes())
+		}
 	}
 	return c.HTMLBlob(status, body)
 }

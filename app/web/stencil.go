@@ -12,15 +12,17 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// maxStencils bounds the stencils kept: a page of about 10 KB each, so at most about 10 MB.
-// The lesson pages of the whole catalogue in both languages, for the common states, fit.
+// maxStencils bounds the stencils kept: a page of about 10 KB each and its compressed
+// blocks, about 4.5 KB for each combination of value lengths (usually one), so at most
+// about 15 MB. The lesson pages of the whole catalogue in both languages on every quiz
+// form, for the common states, fit.
 const maxStencils = 1024
 
 // A stencil is a page rendered once by its template with markers where the person's own
-// values go (the CSRF token, a quiz key, the order of the quiz options), cut into the parts
+// values go (the CSRF token, a quiz key, a task's evidence), cut into the parts
 // between the markers. The next person in the same state (the same lesson, language, role,
-// progress and so on: the stencil's key) gets the parts with their own values in between,
-// without running the template. The lesson page is the most visited page, and executing
+// progress, quiz form and so on: the stencil's key) gets the parts with their own values in
+// between, without running the template, and compressed from ready blocks (stencil_gzip.go). The lesson page is the most visited page, and executing
 // its template cost more than everything else it does (docs/PERFORMANCE.md).
 //
 // Values are of two kinds, and neither can change what the page means:
@@ -41,6 +43,7 @@ const maxStencils = 1024
 type stencil struct {
 	parts [][]byte // the page between the values: len(parts) == len(slots)+1
 	slots []slot   // which value goes between parts[i] and parts[i+1]
+	packs packs    // the long parts compressed, by the lengths of the values (stencil_gzip.go)
 }
 
 type slot struct {
@@ -242,7 +245,7 @@ func (s *Server) showStencil(c echo.Context, p *Page, key any, h holes, with fun
 		}
 		s.stencils.put(key, st)
 		s.metrics.stencilMade.Inc()
-		return s.writePage(c, http.StatusOK, p, page)
+		return s.writePage(c, http.StatusOK, p, page, nil)
 	}
 	if st != nil {
 		buf := pageBuffers.Get().(*bytes.Buffer)
@@ -250,7 +253,14 @@ func (s *Server) showStencil(c echo.Context, p *Page, key any, h holes, with fun
 		defer pageBuffers.Put(buf)
 		if st.fill(buf, h) {
 			s.metrics.stencilFilled.Inc()
-			return s.writePage(c, http.StatusOK, p, buf.Bytes())
+			page := buf.Bytes()
+			return s.writePage(c, http.StatusOK, p, page, func(dst *bytes.Buffer) bool {
+				if st.gzip(dst, page, st.lens(h)) {
+					s.metrics.stencilGzip.Inc()
+					return true
+				}
+				return false
+			})
 		}
 	}
 	s.metrics.stencilTemplate.Inc()

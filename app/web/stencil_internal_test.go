@@ -87,3 +87,45 @@ func joinHTML(parts []template.HTML) template.HTML {
 	}
 	return s
 }
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                       false,
+		"gzip":                   true,
+		"gzip, deflate, br":      true,
+		"br;q=1.0, GZIP;q=0.5":   true,
+		"gzip;q=0":               false,
+		"gzip;q=0, *":            false,
+		"*":                      true,
+		"*;q=0":                  false,
+		"identity":               false,
+		"deflate, x-gzip":        true,
+		"gzipped, notgzip":       false,
+		"br, *;q=0.1, gzip;q=0.": false,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
+
+// TestPackRefusesFF: a stencil part with a 0xFF byte (never in UTF-8, so the mask of the
+// values) gets no ready blocks: the page is compressed whole.
+func TestPackRefusesFF(t *testing.T) {
+	long := bytes.Repeat([]byte("lesson text "), 40)
+	st := &stencil{parts: [][]byte{long, append(bytes.Clone(long), 0xff)}, slots: []slot{{}}}
+	var page bytes.Buffer
+	if !st.fill(&page, holes{Words: []string{"token"}}) {
+		t.Fatal("fill")
+	}
+	var out bytes.Buffer
+	if st.gzip(&out, page.Bytes(), []int{5}) || out.Len() != 0 {
+		t.Error("a part with 0xFF was packed")
+	}
+	st.parts[1] = long
+	page.Reset()
+	st.fill(&page, holes{Words: []string{"token"}})
+	if !st.gzip(&out, page.Bytes(), []int{5}) {
+		t.Error("plain parts were not packed")
+	}
+}

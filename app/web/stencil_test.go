@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	"cunlu/app/apptest"
+	"cunlu/app/course"
 	"cunlu/app/progress"
 )
 
@@ -18,12 +22,24 @@ import (
 func stencilCount(t *testing.T, env *apptest.Env, result string) int {
 	t.Helper()
 	body := env.Client(t).Get("/metrics").Body
-	m := regexp.MustCompile(`cunlu_page_stencils_total\{result="` + result + `"\} (\d+)`).FindStringSubmatch(body)
+	re := `cunlu_page_stencils_total\{result="` + result + `"\} (\d+)`
+	if result == "gzip" {
+		re = `cunlu_page_stencils_gzip_total (\d+)`
+	}
+	m := regexp.MustCompile(re).FindStringSubmatch(body)
 	if m == nil {
 		return 0
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n
+}
+
+// partnerOnLesson is a new instance with the demo partner signed in, and the first lesson.
+func partnerOnLesson(t *testing.T) (*apptest.Env, *course.Lesson, *apptest.Client) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	return env, env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works"), c
 }
 
 // TestLessonStencilIsTheTemplatesPage: lesson pages filled into a stencil (stencil.go) are
@@ -62,12 +78,13 @@ func TestLessonStencilIsTheTemplatesPage(t *testing.T) {
 	}
 
 	same("partner, fresh", partner, first.URL())
-	if body := same("partner, locked lesson", partner, second.URL()); !strings.Contains(body, " disabled>") {
+	locked := same("partner, locked lesson", partner, second.URL())
+	if !strings.Contains(locked, " disabled>") {
 		t.Error("the locked lesson's quiz can be submitted")
 	}
+	lockedKey := regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(locked)[1]
 	same("villager, fresh", villager, first.URL())
-	// A failed attempt changes the quiz key and the order of the options (and the page
-	// comes from the stencil made before: nothing else changed).
+	// A failed attempt changes the quiz key and the quiz form (the order of the options).
 	oldKey := quizKey(t, partner, first)
 	partner.Post(first.URL()+"/quiz", answers(first, oldKey, true))
 	if body := same("partner, after an attempt", partner, first.URL()); strings.Contains(body, oldKey) || !strings.Contains(body, quizKey(t, partner, first)) {
@@ -90,13 +107,30 @@ func TestLessonStencilIsTheTemplatesPage(t *testing.T) {
 	if body := same("partner, in English", partner, first.URL()); !strings.Contains(body, `lang="en"`) {
 		t.Error("the page is not in English after switching")
 	}
-	// Another person in the same state gets the same stencil with their own values.
-	other := env.Client(t)
-	other.SignIn("partner02", "demo-partner-pass")
-	before := stencilCount(t, env, "filled")
-	page := other.Get(second.URL()).Body
-	if got := stencilCount(t, env, "filled"); got != before+1 {
-		t.Errorf("another partner in the same state: %d filled, want %d", got, before+1)
+	// Another person in the same state (the second lesson still locked, in Chinese) and on
+	// the same quiz form gets the same stencil with their own values; one on another form
+	// does not.
+	form := lockedKey[len(lockedKey)-1]
+	var other *apptest.Client
+	var page string
+	for i := 2; i <= 20 && other == nil; i++ {
+		c := env.Client(t)
+		c.SignIn(fmt.Sprintf("partner%02d", i), "demo-partner-pass")
+		before := stencilCount(t, env, "filled")
+		body := c.Get(second.URL()).Body
+		filled := stencilCount(t, env, "filled") == before+1
+		key := regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+		if key == nil {
+			t.Fatal("no quiz key on the locked lesson's page")
+		}
+		if sameForm := key[1][len(key[1])-1] == form; sameForm != filled {
+			t.Errorf("partner%02d: same quiz form %v, but filled from a stencil %v", i, sameForm, filled)
+		} else if sameForm {
+			other, page = c, body
+		}
+	}
+	if other == nil {
+		t.Fatal("no other demo partner on the same quiz form")
 	}
 	if !strings.Contains(page, `name="_csrf" value="`+other.CSRF()+`"`) || strings.Contains(page, partner.CSRF()) {
 		t.Error("another partner's page does not carry their own CSRF token (or carries the first's)")
@@ -107,10 +141,7 @@ func TestLessonStencilIsTheTemplatesPage(t *testing.T) {
 // CSRF cookie a browser was given by someone else) is never filled in: the page is rendered
 // by the template, which escapes it.
 func TestStencilRefusesOddValues(t *testing.T) {
-	env := apptest.New(t)
-	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
-	c := env.Client(t)
-	c.SignIn("partner", "demo-partner-pass")
+	env, l, c := partnerOnLesson(t)
 	c.Get(l.URL()) // makes the stencil
 	odd := `abc"><script>x</script>`
 	c.SetCookie(&http.Cookie{Name: "_csrf", Value: url.QueryEscape(odd)})
@@ -128,10 +159,7 @@ func TestStencilRefusesOddValues(t *testing.T) {
 // rendered by the template; it makes no stencil, so such addresses cannot crowd out the
 // stencils of real pages.
 func TestStencilsIgnoreQueryStrings(t *testing.T) {
-	env := apptest.New(t)
-	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
-	c := env.Client(t)
-	c.SignIn("partner", "demo-partner-pass")
+	env, l, c := partnerOnLesson(t)
 	made, filled := stencilCount(t, env, "made"), stencilCount(t, env, "filled")
 	for i := range 3 {
 		if r := c.Get(l.URL() + "?utm=" + strconv.Itoa(i)); r.Status != http.StatusOK {
@@ -151,4 +179,63 @@ func firstDiff(a, b string) string {
 	}
 	from := max(0, i-80)
 	return "template: …" + a[from:min(len(a), i+80)] + "…\nstencil:  …" + b[from:min(len(b), i+80)] + "…"
+}
+
+// TestStencilPagesGzipFromReadyBlocks: a page filled into a stencil goes out as gzip made
+// from the stencil's parts compressed beforehand (stencil_gzip.go), and decompresses to
+// the very page sent to a browser that takes no gzip; with values of other lengths it is
+// still right, and past the lengths a stencil keeps blocks for, it is compressed whole.
+func TestStencilPagesGzipFromReadyBlocks(t *testing.T) {
+	env, l, c := partnerOnLesson(t)
+	c.Get(l.URL()) // makes the stencil
+	get := func(encoding string) *apptest.Resp {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, env.URL+l.URL(), nil)
+		req.Header.Set("Accept-Encoding", encoding) // set by hand: the client leaves the body as sent
+		r := c.Do(req)
+		if r.Status != http.StatusOK {
+			t.Fatalf("status %d", r.Status)
+		}
+		return r
+	}
+	// CSRF tokens of six lengths: the stencil keeps blocks for four combinations of lengths.
+	for i, token := range []string{"", "abcdefghij", "abcdefghijk", "abcdefghijkl", "abcdefghijklm", "abcdefghijklmn"} {
+		if token != "" {
+			c.SetCookie(&http.Cookie{Name: "_csrf", Value: token})
+		}
+		plain := get("identity")
+		if plain.Header.Get("Content-Encoding") != "" {
+			t.Fatalf("sent %q to a browser that takes none", plain.Header.Get("Content-Encoding"))
+		}
+		before := stencilCount(t, env, "gzip")
+		zipped := get("gzip, deflate, br")
+		ready := stencilCount(t, env, "gzip") == before+1
+		if zipped.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(zipped.Header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("Content-Encoding %q, Vary %q", zipped.Header.Get("Content-Encoding"), zipped.Header.Get("Vary"))
+		}
+		if n, _ := strconv.Atoi(zipped.Header.Get("Content-Length")); ready && n != len(zipped.Body) {
+			t.Errorf("Content-Length %d, body %d bytes", n, len(zipped.Body))
+		}
+		zr, err := gzip.NewReader(strings.NewReader(zipped.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("page %d: %v", i, err)
+		}
+		if string(body) != plain.Body || zipped.Header.Get("ETag") != plain.Header.Get("ETag") {
+			t.Errorf("page %d: the gzip page (ready blocks: %v) is not the plain one:\n%s", i, ready, firstDiff(plain.Body, string(body)))
+		}
+		if token != "" && !strings.Contains(string(body), `value="`+token+`"`) {
+			t.Errorf("page %d lacks its CSRF token", i)
+		}
+		// The first page and the next three lengths have blocks; the last two are compressed whole.
+		if want := i < 4; ready != want {
+			t.Errorf("page %d: from ready blocks %v, want %v", i, ready, want)
+		}
+	}
+	if r := get("gzip;q=0, identity"); r.Header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip refused with q=0, but the page came as %q", r.Header.Get("Content-Encoding"))
+	}
 }
