@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"compress/flate"
 	"html/template"
+	"io"
 	"testing"
 )
 
@@ -127,5 +129,19 @@ func TestPackRefusesFF(t *testing.T) {
 	st.fill(&page, holes{Words: []string{"token"}})
 	if !st.gzip(&out, page.Bytes(), []int{5}) {
 		t.Error("plain parts were not packed")
+	}
+}
+
+// TestStored: stored blocks of any length, the last one final, decompress to their bytes.
+func TestStored(t *testing.T) {
+	for _, n := range []int{0, 1, 0xffff, 0xffff + 1, 2 * 0xffff, 200000} {
+		b := bytes.Repeat([]byte{'x', 'y', 'z'}, n/3+1)[:n]
+		var out bytes.Buffer
+		stored(&out, b[:n/2], false)
+		stored(&out, b[n/2:], true)
+		got, err := io.ReadAll(flate.NewReader(&out))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%d bytes: %v, got %d bytes back", n, err, len(got))
+		}
 	}
 }
