@@ -195,7 +195,9 @@ EOF
 pids+=($!)
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$nport/lesson.html" && break; sleep 0.05; done
 cmp <(curl -fs "http://127.0.0.1:$nport/lesson.html") "$work/www/lesson.html"
-say "page: $lesson, $(wc -c <"$work/www/lesson.html") bytes, $(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$nport/lesson.html" | wc -c) gzipped"
+# Cunlu's gzip (a stencil's ready blocks) must be the very page too.
+cmp <(curl -fs -H 'Accept-Encoding: gzip' -H "Cookie: $browser" "$base$lesson" | gunzip) "$work/www/lesson.html"
+say "page: $lesson, $(wc -c <"$work/www/lesson.html") bytes; gzipped: Cunlu $(curl -fs -H 'Accept-Encoding: gzip' -H "Cookie: $browser" "$base$lesson" | wc -c), nginx $(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$nport/lesson.html" | wc -c)"
 # Three rounds, each Cunlu then nginx: the machine's other load moves both, so each
 # round's ratio is the figure and the median of the three is reported.
 ratios=()
