@@ -43,12 +43,14 @@
   function unqueue(id) {
     saveQueue(queue().filter(function (it) { return it.id !== id; }));
   }
-  // newKey is a fresh idempotency key for answers kept in the page (32 hex digits).
-  function newKey() {
+  // newKey is a fresh idempotency key for answers kept in the page (32 hex digits). Its
+  // last digit is that of the page's key: it names the quiz form (the order of the options
+  // on the page), so the feedback shows the options in the order they were answered in.
+  function newKey(like) {
     var b = new Uint8Array(16), s = '';
     crypto.getRandomValues(b);
     for (var i = 0; i < b.length; i++) s += ('0' + b[i].toString(16)).slice(-2);
-    return s;
+    return like ? s.slice(0, -1) + like.slice(-1) : s;
   }
   function token() {
     var t = document.querySelector('input[name=_csrf]');
@@ -232,7 +234,7 @@
     }
     var keyField = form.querySelector('input[name=key]');
     var item = {
-      id: maybeSent ? keyField.value : newKey(), user: form.querySelector('input[name=learner]').value, action: form.getAttribute('action'),
+      id: maybeSent ? keyField.value : newKey(keyField.value), user: form.querySelector('input[name=learner]').value, action: form.getAttribute('action'),
       title: (document.querySelector('#lesson h1') || document).textContent,
       right: right, total: total, at: Date.now(), fields: []
     };
@@ -240,7 +242,7 @@
     var q = queue();
     q.push(item);
     saveQueue(q);
-    keyField.value = newKey(); // answering again on this page is another attempt
+    keyField.value = newKey(keyField.value); // answering again on this page is another attempt
     result.setAttribute('data-id', item.id);
     var score = make('p');
     score.appendChild(make('strong', fill(form.getAttribute('data-local'), { right: right, total: total })));

@@ -120,6 +120,12 @@ func TestQuizAnsweredOfflineSyncsOnce(t *testing.T) {
 		t.Fatalf("waiting to be sent: %q", waiting)
 	}
 	key := get(t, ctx, "read the queued key", chromedp.Evaluate[string](`JSON.parse(localStorage.getItem("cunlu-quiz-queue"))[0].id`))
+	// The queued answers have a key of their own, on the quiz form the page showed (the key's
+	// last digit), so their feedback shows the options in the order they were answered in.
+	pageKey := get(t, ctx, "read the page's next key", chromedp.Value(css(`form.quiz input[name=key]`)))
+	if len(key) != 32 || key == pageKey || key[31] != pageKey[len(pageKey)-1] {
+		t.Errorf("queued key %q, the page's key now %q: want a new key on the same form", key, pageKey)
+	}
 	count := func() int64 {
 		var n int64
 		if err := db.Table("quiz_attempts").Where("attempt_key = ?", key).Count(&n).Error; err != nil {
