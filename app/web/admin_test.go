@@ -125,6 +125,14 @@ func TestChangeOwnPassword(t *testing.T) {
 	c.SignIn("partner08", "demo-partner-pass")
 	other := env.Client(t)
 	other.SignIn("partner08", "demo-partner-pass")
+	if r := c.Get("/account"); !strings.Contains(r.Body, `action="/account/password"`) {
+		t.Fatal("the account page has no form to change the password")
+	}
+	villager := env.Client(t)
+	villager.Post("/login/pin", url.Values{"phone": {"13800000002"}, "pin": {"135790"}})
+	if r := villager.Get("/account"); r.Status != http.StatusOK || strings.Contains(r.Body, `action="/account/password"`) {
+		t.Errorf("a villager (PIN only) is offered a password form, or no account page: %d", r.Status)
+	}
 
 	if r := c.Post("/account/password", url.Values{"current": {"wrong"}, "password": {"new-secret-pass"}, "confirm": {"new-secret-pass"}}); r.Status != http.StatusBadRequest {
 		t.Errorf("wrong current password: %d, want 400", r.Status)

@@ -59,8 +59,9 @@ func (s *Server) home(c echo.Context) error {
 }
 
 type accountView struct {
-	Centre *account.Centre
-	Region *account.Region
+	Centre      *account.Centre
+	Region      *account.Region
+	HasPassword bool // villagers sign in with a PIN only
 }
 
 // accountShow is GET /account: who I am, my language, my password.
@@ -76,7 +77,13 @@ func (s *Server) accountData(c echo.Context) (accountView, error) {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	var v accountView
-	var err error
+	// The signed-in person is read without the password hashes (SessionUser): read them
+	// here, on this one page that needs to know.
+	full, err := s.accounts.User(ctx, u.ID)
+	if err != nil {
+		return v, err
+	}
+	v.HasPassword = full.PasswordHash != ""
 	if u.CentreID != nil {
 		if v.Centre, err = s.accounts.Centre(ctx, *u.CentreID); err != nil {
 			return v, err
