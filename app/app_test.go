@@ -45,12 +45,21 @@ func TestRunFirstStartAndRestart(t *testing.T) {
 			if res, _ := first.signIn(t, c, "/login", url.Values{"login": {"admin"}, "password": {password + "x"}}); res.StatusCode != http.StatusUnauthorized {
 				t.Errorf("sign in with a wrong password: status %d, want 401", res.StatusCode)
 			}
+			// The printed password was seen by whoever started the server: the first thing
+			// the admin does is choose their own.
 			res, _ = first.signIn(t, c, "/login", url.Values{"login": {"admin"}, "password": {password}})
-			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin" {
-				t.Fatalf("sign in with the printed password: status %d to %q, want 303 to /admin", res.StatusCode, res.Header.Get("Location"))
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
+				t.Fatalf("sign in with the printed password: status %d to %q, want 303 to /account", res.StatusCode, res.Header.Get("Location"))
+			}
+			if res, _ := first.get(t, c, "/admin"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
+				t.Errorf("GET /admin before choosing a password = %d to %q, want 303 to /account", res.StatusCode, res.Header.Get("Location"))
+			}
+			own := "the-admins-own-pass-1"
+			if res, body := first.submit(t, c, "/account", "/account/password", url.Values{"current": {password}, "password": {own}, "confirm": {own}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("choose own password = %d\n%s", res.StatusCode, body)
 			}
 			if res, body := first.get(t, c, "/admin"); res.StatusCode != http.StatusOK {
-				t.Errorf("GET /admin after signing in = %d, want 200\n%s", res.StatusCode, body)
+				t.Errorf("GET /admin after choosing a password = %d, want 200\n%s", res.StatusCode, body)
 			}
 			first.stop(t)
 
@@ -58,9 +67,9 @@ func TestRunFirstStartAndRestart(t *testing.T) {
 			if out := second.stdout.String(); strings.Contains(out, "password:") || strings.Contains(out, password) {
 				t.Errorf("second start printed a password again:\n%s", out)
 			}
-			res, _ = second.signIn(t, newClient(), "/login", url.Values{"login": {"admin"}, "password": {password}})
-			if res.StatusCode != http.StatusSeeOther {
-				t.Errorf("after a restart, sign in with the first password: status %d, want 303", res.StatusCode)
+			res, _ = second.signIn(t, newClient(), "/login", url.Values{"login": {"admin"}, "password": {"the-admins-own-pass-1"}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin" {
+				t.Errorf("after a restart, sign in with the admin's own password: status %d to %q, want 303 to /admin", res.StatusCode, res.Header.Get("Location"))
 			}
 			second.stop(t)
 		})
@@ -290,8 +299,14 @@ func (r *running) get(t *testing.T, c *http.Client, path string) (*http.Response
 // with the token, as the page's form does.
 func (r *running) signIn(t *testing.T, c *http.Client, path string, form url.Values) (*http.Response, string) {
 	t.Helper()
-	if res, body := r.get(t, c, path); res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s = %d, want 200\n%s", path, res.StatusCode, body)
+	return r.submit(t, c, path, path, form)
+}
+
+// submit opens page (for its CSRF cookie) and posts form to action with the token.
+func (r *running) submit(t *testing.T, c *http.Client, page, action string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	if res, body := r.get(t, c, page); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d, want 200\n%s", page, res.StatusCode, body)
 	}
 	u, _ := url.Parse(r.base)
 	token := ""
@@ -301,15 +316,15 @@ func (r *running) signIn(t *testing.T, c *http.Client, path string, form url.Val
 		}
 	}
 	if token == "" {
-		t.Fatalf("GET %s set no _csrf cookie", path)
+		t.Fatalf("GET %s set no _csrf cookie", page)
 	}
 	f := url.Values{"_csrf": {token}}
 	for k, v := range form {
 		f[k] = v
 	}
-	res, err := c.PostForm(r.base+path, f)
+	res, err := c.PostForm(r.base+action, f)
 	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
+		t.Fatalf("POST %s: %v", action, err)
 	}
 	return res, readBody(t, res)
 }

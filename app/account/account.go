@@ -92,9 +92,12 @@ type User struct {
 	Active         bool
 	Lang           string
 	RegisteredByID *uint
-	LastSeenAt     *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// MustChangePassword: the password was chosen by someone else (an enrolment, an admin);
+	// until its owner chooses their own, only the account page and signing out are open.
+	MustChangePassword bool
+	LastSeenAt         *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // PhoneNumber returns the phone number or "".

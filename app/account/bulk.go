@@ -340,7 +340,7 @@ func (s *Service) Enrol(ctx context.Context, actor *User, scope *Region, rows []
 	now := s.now()
 	for i, r := range plan.Ready {
 		u := &User{Login: r.Phone, Name: r.Name, Phone: &r.Phone, Role: RolePartner, CentreID: &r.Centre.ID,
-			Active: true, RegisteredByID: &actor.ID, CreatedAt: now, UpdatedAt: now}
+			Active: true, RegisteredByID: &actor.ID, MustChangePassword: true, CreatedAt: now, UpdatedAt: now}
 		users[i] = u
 		res.Created[i] = EnrolCreated{User: u, Centre: r.Centre, Password: temporaryPassword(u.Login)}
 	}

@@ -304,6 +304,9 @@ func TestEnrol(t *testing.T) {
 		if len(res.Created) != 1 || res.Created[0].Centre.ID != w.centreBirch.ID {
 			t.Fatalf("admin enrolment: %+v", res.Created)
 		}
+		if u, err := w.svc.User(w.ctx, res.Created[0].User.ID); err != nil || !u.MustChangePassword {
+			t.Errorf("an enrolled partner's temporary password is not marked to be changed: %v", err)
+		}
 	})
 }
 

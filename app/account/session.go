@@ -83,10 +83,11 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*User, error) 
 		role string
 	)
 	err := db.Row(ctx, s.db, `SELECT u.id, u.login, u.name, u.phone, u.role, u.region_id, u.centre_id,
-			u.active, u.lang, u.registered_by_id, u.last_seen_at, u.created_at, u.updated_at, s.id, s.last_seen_at, s.expires_at
+			u.active, u.lang, u.registered_by_id, u.must_change_password, u.last_seen_at, u.created_at, u.updated_at,
+			s.id, s.last_seen_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hashToken(token)).Scan(
 		&u.ID, &u.Login, &u.Name, &u.Phone, &role, &u.RegionID, &u.CentreID,
-		&u.Active, &u.Lang, &u.RegisteredByID, &u.LastSeenAt, &u.CreatedAt, &u.UpdatedAt, &sess.ID, &sess.LastSeenAt, &sess.ExpiresAt)
+		&u.Active, &u.Lang, &u.RegisteredByID, &u.MustChangePassword, &u.LastSeenAt, &u.CreatedAt, &u.UpdatedAt, &sess.ID, &sess.LastSeenAt, &sess.ExpiresAt)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.New(errs.Unauthorized, "error.signed_out")

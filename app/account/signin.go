@@ -92,7 +92,7 @@ func (s *Service) EnsureAdmin(ctx context.Context) (string, error) {
 			return err
 		}
 		created = true
-		return tx.Create(&User{Login: "admin", Name: "Admin", Role: RoleAdmin, PasswordHash: h, Active: true}).Error
+		return tx.Create(&User{Login: "admin", Name: "Admin", Role: RoleAdmin, PasswordHash: h, Active: true, MustChangePassword: true}).Error
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return "", nil // another instance created it at the same moment

@@ -132,8 +132,8 @@ func TestEnsureAdmin(t *testing.T) {
 		}
 		u, err := s.SignIn(ctx, "admin", password, "192.0.2.1")
 		must(t, err)
-		if u.Role != account.RoleAdmin || !u.Active {
-			t.Errorf("first admin %+v", u)
+		if u.Role != account.RoleAdmin || !u.Active || !u.MustChangePassword {
+			t.Errorf("first admin %+v: want an active admin who must choose their own password (the first one is printed)", u)
 		}
 
 		again, err := account.NewService(g, account.Options{}).EnsureAdmin(ctx)

@@ -177,6 +177,7 @@ func (s *Service) createAccount(ctx context.Context, actor *User, f AccountForm)
 		if u.PasswordHash, err = s.hash.Hash(f.Password); err != nil {
 			return nil, errs.Wrap(err, "hash password")
 		}
+		u.MustChangePassword = actor != nil // chosen by the admin, known to them
 	}
 	if f.PIN != "" {
 		if u.PINHash, err = s.hash.Hash(f.PIN); err != nil {
@@ -221,6 +222,7 @@ func (s *Service) UpdateAccount(ctx context.Context, actor *User, id uint, f Acc
 		if updates["password_hash"], err = s.hash.Hash(f.Password); err != nil {
 			return errs.Wrap(err, "hash password")
 		}
+		updates["must_change_password"] = true // a reset: the admin knows it
 	}
 	if f.PIN != "" {
 		if updates["pin_hash"], err = s.hash.Hash(f.PIN); err != nil {
@@ -286,7 +288,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *User, current, next
 		return errs.Wrap(err, "hash password")
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"password_hash": h, "updated_at": s.now()}).Error; err != nil {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"password_hash": h, "must_change_password": false, "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
 		return tx.Where("user_id = ? AND token_hash <> ?", u.ID, hashToken(keepToken)).Delete(&Session{}).Error

@@ -114,6 +114,9 @@ func TestCreateAccount(t *testing.T) {
 			if got.RegisteredByID == nil || *got.RegisteredByID != w.admin.ID {
 				t.Errorf("registered by %v, want %d", got.RegisteredByID, w.admin.ID)
 			}
+			if !got.MustChangePassword {
+				t.Error("a password the admin chose is not marked to be changed")
+			}
 			if !strings.HasPrefix(got.PasswordHash, "$argon2id$") || got.PINHash != "" {
 				t.Errorf("hashes %q %q", got.PasswordHash, got.PINHash)
 			}
@@ -133,8 +136,8 @@ func TestCreateAccount(t *testing.T) {
 				got.CentreID == nil || *got.CentreID != w.centreBirch.ID {
 				t.Errorf("stored %+v", got)
 			}
-			if got.PasswordHash != "" || !strings.HasPrefix(got.PINHash, "$argon2id$") {
-				t.Errorf("hashes %q %q", got.PasswordHash, got.PINHash)
+			if got.PasswordHash != "" || !strings.HasPrefix(got.PINHash, "$argon2id$") || got.MustChangePassword {
+				t.Errorf("hashes %q %q, must change a password %v", got.PasswordHash, got.PINHash, got.MustChangePassword)
 			}
 			signedIn, err := w.svc.SignInPIN(ctx, "139-0000-0002", "902817", "192.0.2.1")
 			if err != nil || signedIn.ID != u.ID {
@@ -360,9 +363,13 @@ func TestChangePassword(t *testing.T) {
 			t.Fatalf("%d sessions after refused changes, want 2", n)
 		}
 
+		must(t, g.Model(&account.User{}).Where("id = ?", w.partnerA1.ID).Update("must_change_password", true).Error)
+		if u, err := w.svc.SessionUser(ctx, keep); err != nil || !u.MustChangePassword {
+			t.Fatalf("a password someone else chose is not marked on the session's person: %v", err)
+		}
 		must(t, w.svc.ChangePassword(ctx, w.partnerA1, fixturePassword, "a-new-secret-9", keep))
-		if _, err := w.svc.SessionUser(ctx, keep); err != nil {
-			t.Errorf("the current session ended: %v", err)
+		if u, err := w.svc.SessionUser(ctx, keep); err != nil || u.MustChangePassword {
+			t.Errorf("the current session ended, or the person must still change the password: %v", err)
 		}
 		_, err = w.svc.SessionUser(ctx, first)
 		wantErr(t, err, errs.Unauthorized, "")

@@ -260,6 +260,16 @@ func (c *Client) SignIn(login, password string) *Resp {
 	return r
 }
 
+// ChooseOwnPassword replaces a password someone else chose (which is all such an account
+// may do first: account.User.MustChangePassword) with next.
+func (c *Client) ChooseOwnPassword(given, next string) {
+	c.tb.Helper()
+	r := c.Post("/account/password", url.Values{"current": {given}, "password": {next}, "confirm": {next}})
+	if r.Status != http.StatusSeeOther {
+		c.tb.Fatalf("choose own password: status %d, want 303\n%s", r.Status, r.Body)
+	}
+}
+
 // Cookie returns the cookie the jar holds for the site under name, or nil.
 func (c *Client) Cookie(name string) *http.Cookie {
 	u, _ := url.Parse(c.env.URL)

@@ -20,6 +20,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0004_services", Migrate: migrate0004},
 		{ID: "0005_reports", Migrate: migrate0005},
 		{ID: "0006_quiz_write_indexes", Migrate: migrate0006},
+		{ID: "0007_must_change_password", Migrate: migrate0007},
 	}
 }
 
@@ -681,4 +682,11 @@ func migrate0006(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// migrate0007 marks accounts whose password someone else chose (a coordinator's bulk
+// enrolment, an admin creating or resetting an account, the first admin's printed
+// password): their owner must choose their own before doing anything else.
+func migrate0007(tx *gorm.DB) error {
+	return tx.Exec("ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE").Error
 }

@@ -151,3 +151,61 @@ func TestChangeOwnPassword(t *testing.T) {
 	}
 	env.Client(t).SignIn("partner08", "new-secret-pass")
 }
+
+// TestPasswordChosenBySomeoneElseMustBeChanged: an account whose password an admin chose
+// (created or reset) or a coordinator's enrolment generated is sent to choose its own on
+// sign-in; until then every other page leads back there and every other change is
+// refused, in the person's language; afterwards everything opens. Demo accounts and
+// people who chose their own password are not asked.
+func TestPasswordChosenBySomeoneElseMustBeChanged(t *testing.T) {
+	env := apptest.New(t)
+	a := env.Client(t)
+	a.SignIn("admin", "demo-admin-pass")
+	if r := a.Get("/admin/accounts"); r.Status != http.StatusOK {
+		t.Fatalf("a demo admin is held back: %d", r.Status)
+	}
+	partner := mustUserID(t, env, "partner05")
+	form := url.Values{"login": {"partner05"}, "name": {"合伙人五"}, "phone": {""}, "password": {"reset-by-admin-5"}}
+	var centre uint
+	env.App.Accounts.DB().Table("users").Where("id = ?", partner).Select("centre_id").Scan(&centre)
+	form.Set("centre_id", fmt.Sprint(centre))
+	if r := a.Post(fmt.Sprintf("/admin/accounts/%d", partner), form); r.Status != http.StatusSeeOther {
+		t.Fatalf("reset: %d\n%s", r.Status, r.Body)
+	}
+	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+	p := env.Client(t)
+	if r := p.SignIn("partner05", "reset-by-admin-5"); r.Location != "/account" {
+		t.Errorf("signed in with a reset password, sent to %q, want /account", r.Location)
+	}
+	if r := p.Get("/account"); r.Status != http.StatusOK || !strings.Contains(r.Body, "请先设一个你自己的密码") {
+		t.Errorf("the account page does not ask for an own password: %d", r.Status)
+	}
+	for _, path := range []string{"/", l.URL(), "/shop", "/partner/villagers"} {
+		if r := p.Get(path); r.Status != http.StatusSeeOther || r.Location != "/account" {
+			t.Errorf("GET %s before choosing a password: %d to %q, want 303 to /account", path, r.Status, r.Location)
+		}
+	}
+	before := countRows(t, env, "quiz_attempts", "user_id = ?", partner)
+	if r := p.Post(l.URL()+"/quiz", answers(l, "0123456789abcdef0123456789abcdef", true)); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "请先在“我的账户”里设一个你自己的密码") {
+		t.Errorf("a quiz before choosing a password: %d", r.Status)
+	}
+	if n := countRows(t, env, "quiz_attempts", "user_id = ?", partner); n != before {
+		t.Error("the refused quiz was stored")
+	}
+	p.Post("/lang", url.Values{"lang": {"en"}})
+	if r := p.Get("/account"); !strings.Contains(r.Body, "Choose your own password first") {
+		t.Error("the notice is not in English")
+	}
+	p.ChooseOwnPassword("reset-by-admin-5", "my-own-password-5")
+	if r := p.Get(l.URL()); r.Status != http.StatusOK {
+		t.Errorf("the lesson after choosing a password: %d", r.Status)
+	}
+	if r := p.Get("/account"); strings.Contains(r.Body, "Choose your own password first") {
+		t.Error("still asked to choose a password after choosing one")
+	}
+	// Signing in again with the own password goes straight on.
+	q := env.Client(t)
+	if r := q.SignIn("partner05", "my-own-password-5"); r.Location == "/account" {
+		t.Error("sent to the account page again after choosing a password")
+	}
+}

@@ -69,6 +69,12 @@ func (s *Server) require(roles ...account.Role) echo.MiddlewareFunc {
 			if u == nil {
 				return errs.New(errs.Unauthorized, "error.signed_out")
 			}
+			if u.MustChangePassword && !openBeforeOwnPassword[c.Path()] {
+				if c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, "/account")
+				}
+				return errs.New(errs.Forbidden, "error.change_password_first")
+			}
 			if len(roles) == 0 {
 				return next(c)
 			}
@@ -81,6 +87,11 @@ func (s *Server) require(roles ...account.Role) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// openBeforeOwnPassword are the routes a person whose password someone else chose
+// (account.User.MustChangePassword) may use before choosing their own: every other page
+// sends them to the account page, and every other change is refused.
+var openBeforeOwnPassword = map[string]bool{"/account": true, "/account/password": true, "/logout": true}
 
 // safeNext returns next if it is a path on this site, else "/". It blocks open redirects
 // such as "//evil.example" or "/\evil.example".

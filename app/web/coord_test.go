@@ -139,6 +139,7 @@ func TestCoordinatorScopeThroughPagesExportsAndIDs(t *testing.T) {
 	}
 	c := env.Client(t)
 	c.SignIn("qs-coord", "qingshan-coord-pass")
+	c.ChooseOwnPassword("qingshan-coord-pass", "qs-coord-own-pass")
 	others := []string{"柳河村", "茶岭村", "张敏", "刘洋"}
 	for _, path := range []string{"/coord", "/coord/matrix", "/coord/alerts", "/coord/questions", "/coord/assignments",
 		"/coord/export.csv?table=overview", "/coord/export.csv?table=matrix", "/coord/export.csv?table=alerts"} {

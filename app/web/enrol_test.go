@@ -120,9 +120,14 @@ func TestCoordinatorEnrolsPartnersFromAFile(t *testing.T) {
 	}
 	for _, row := range rows {
 		p := env.Client(t)
-		p.SignIn(row[2], row[3])
-		if a := p.Get("/account"); a.Status != http.StatusOK || !strings.Contains(a.Body, html.EscapeString(row[1])) {
-			t.Errorf("%s signed in but /account is %d", row[2], a.Status)
+		if r := p.SignIn(row[2], row[3]); r.Location != "/account" {
+			t.Errorf("%s signed in with the temporary password and went to %q, not to choose their own", row[2], r.Location)
+		}
+		if a := p.Get("/account"); a.Status != http.StatusOK || !strings.Contains(a.Body, html.EscapeString(row[1])) || !strings.Contains(a.Body, "请先设一个你自己的密码") {
+			t.Errorf("%s signed in but /account is %d, or does not ask for an own password", row[2], a.Status)
+		}
+		if r := p.Get("/courses"); r.Location != "/account" {
+			t.Errorf("%s reached the courses with the temporary password", row[2])
 		}
 	}
 
@@ -208,6 +213,7 @@ func TestTownshipCoordinatorEnrolsOnlyInTheirTownship(t *testing.T) {
 	}
 	c := env.Client(t)
 	c.SignIn("qingshan-coord", "qingshan-coord-pass")
+	c.ChooseOwnPassword("qingshan-coord-pass", "qingshan-own-pass")
 
 	form := c.Get("/coord/enrol")
 	if !strings.Contains(form.Body, "桃园村服务站") || strings.Contains(form.Body, "柳河村服务站") {

@@ -92,6 +92,9 @@ func (s *Server) signedIn(c echo.Context, u *account.User, next string) error {
 	if next == "" || next == "/" {
 		next = homeFor(u)
 	}
+	if u.MustChangePassword {
+		next = "/account"
+	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 

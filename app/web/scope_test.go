@@ -25,6 +25,7 @@ func TestCoordinatorSeesOnlyTheirRegion(t *testing.T) {
 	}
 	c := env.Client(t)
 	c.SignIn("qingshan-coord", "qingshan-coord-pass")
+	c.ChooseOwnPassword("qingshan-coord-pass", "qingshan-own-pass")
 
 	home := c.Get("/coord")
 	if home.Status != http.StatusOK {

@@ -83,6 +83,7 @@ func TestSecurityStoredXSS(t *testing.T) {
 	partnerID := mustUserID(t, env, "xss-partner")
 	p := env.Client(t)
 	p.SignIn("xss-partner", "xss-partner-pass-7")
+	p.ChooseOwnPassword("xss-partner-pass-7", "xss-partner-own-7")
 
 	// The partner registers a villager and logs help given.
 	mustPost(p, "/partner/villagers", url.Values{"name": {xss}, "phone": {"13912345002"}, "pin": {"246813"}, "centre_id": {fmt.Sprint(centre)}})
