@@ -248,8 +248,9 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert
 	}
-	// A lesson downloaded to be saved for offline ("Purpose: prefetch") is not one opened.
-	if u.Role.Learner() && c.Request().Header.Get("Purpose") != "prefetch" {
+	// A lesson downloaded to be saved for offline ("Purpose: prefetch"), or only asked
+	// about (HEAD), is not one opened.
+	if u.Role.Learner() && c.Request().Header.Get("Purpose") != "prefetch" && c.Request().Method == http.MethodGet {
 		if err := s.progress.Opened(ctx, sn, l); err != nil {
 			return nil, err
 		}

@@ -310,7 +310,7 @@ func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte, gz 
 	// Pages are per person: the browser may keep one but must check it is current (the etag
 	// middleware answers 304 when it is). Sign-in pages, errors and answers to a POST (which
 	// may show a one-time secret) are never kept.
-	if status == http.StatusOK && req.Method == http.MethodGet && !neverStored[p.Name] {
+	if status == http.StatusOK && (req.Method == http.MethodGet || req.Method == http.MethodHead) && !neverStored[p.Name] {
 		h.Set("Cache-Control", "private, no-cache")
 		// The validator is set here, where the page is whole, so the etag middleware need
 		// not hold a copy of it.

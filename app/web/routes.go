@@ -22,11 +22,11 @@ var (
 // route is added to echo any other way.
 func (s *Server) registerRoutes() {
 	// Infrastructure: no session, no CSRF (GET only).
-	s.e.GET("/static/*", s.assets.serve)
-	s.e.GET("/healthz", s.healthz)
-	s.e.GET("/metrics", s.metricsHandler())
-	s.e.GET("/sw.js", s.serviceWorker)
-	s.e.GET("/manifest.webmanifest", s.manifest)
+	s.add(http.MethodGet, "/static/*", s.assets.serve)
+	s.add(http.MethodGet, "/healthz", s.healthz)
+	s.add(http.MethodGet, "/metrics", s.metricsHandler())
+	s.add(http.MethodGet, "/sw.js", s.serviceWorker)
+	s.add(http.MethodGet, "/manifest.webmanifest", s.manifest)
 	s.routes = append(s.routes,
 		Route{Method: http.MethodGet, Path: "/static/*", Public: true},
 		Route{Method: http.MethodGet, Path: "/healthz", Public: true},
@@ -63,7 +63,7 @@ func (s *Server) registerRoutes() {
 			// "too big" with a clear message below it, the server's 413 page above it.
 			mw = append([]echo.MiddlewareFunc{middleware.BodyLimit("11M")}, mw...)
 		}
-		s.e.Add(method, path, h, mw...)
+		s.add(method, path, h, mw...)
 		s.routes = append(s.routes, Route{Method: method, Path: path, Roles: roles})
 	}
 	shop(http.MethodGet, "/shop", s.shopHome, learners)
@@ -155,14 +155,24 @@ func (s *Server) registerRoutes() {
 	s.e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 }
 
+// add puts h on the router for method at path, and for a GET also for HEAD: the same
+// page without its body (RFC 9110), which Echo does not answer by itself; link checkers
+// and some phones ask HEAD first. net/http leaves the body out.
+func (s *Server) add(method, path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	s.e.Add(method, path, h, mw...)
+	if method == http.MethodGet {
+		s.e.Add(http.MethodHead, path, h, mw...)
+	}
+}
+
 // public registers a route anyone may use, with CSRF checks and the session loaded.
 func (s *Server) public(method, path string, h echo.HandlerFunc) {
-	s.e.Add(method, path, h, s.csrfCheck, s.loadSession)
+	s.add(method, path, h, s.csrfCheck, s.loadSession)
 	s.routes = append(s.routes, Route{Method: method, Path: path, Public: true})
 }
 
 // handle registers a route for signed-in people with one of roles (nil: any role).
 func (s *Server) handle(method, path string, h echo.HandlerFunc, roles []account.Role) {
-	s.e.Add(method, path, h, s.csrfCheck, s.loadSession, s.require(roles...))
+	s.add(method, path, h, s.csrfCheck, s.loadSession, s.require(roles...))
 	s.routes = append(s.routes, Route{Method: method, Path: path, Roles: roles})
 }

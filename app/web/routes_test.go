@@ -83,7 +83,11 @@ func TestRouteTable(t *testing.T) {
 		if r.Method == "echo_route_not_found" {
 			continue
 		}
-		if _, ok := declared[r.Method+" "+r.Path]; !ok {
+		method := r.Method
+		if method == http.MethodHead {
+			method = http.MethodGet // HEAD is the GET without its body (Server.add)
+		}
+		if _, ok := declared[method+" "+r.Path]; !ok {
 			t.Errorf("route %s %s is registered without an access rule (use Server.handle or Server.public)", r.Method, r.Path)
 		}
 	}
@@ -192,5 +196,46 @@ func checkPage(t *testing.T, lang, path string, res *apptest.Resp) {
 	isHTML := strings.HasPrefix(res.Header.Get("Content-Type"), "text/html")
 	if res.Status == http.StatusOK && isHTML && !strings.Contains(res.Body, `<html lang="`+lang+`">`) {
 		t.Errorf("%s %s: page is not in %s", lang, path, lang)
+	}
+}
+
+// TestHeadIsGetWithoutBody: HEAD of a page answers like its GET (status, type, validator),
+// with no body.
+func TestHeadIsGetWithoutBody(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	for _, path := range []string{"/login", "/courses", "/courses/buying-online/how-online-shopping-works", "/healthz"} {
+		get := c.Get(path)
+		req, _ := http.NewRequest(http.MethodHead, env.URL+path, nil)
+		head := c.Do(req)
+		if head.Status != get.Status || head.Body != "" || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") ||
+			head.Header.Get("ETag") != get.Header.Get("ETag") {
+			t.Errorf("HEAD %s: %d, %d bytes, type %q, tag %q; GET: %d, type %q, tag %q", path, head.Status, len(head.Body),
+				head.Header.Get("Content-Type"), head.Header.Get("ETag"), get.Status, get.Header.Get("Content-Type"), get.Header.Get("ETag"))
+		}
+	}
+	// Asking about a lesson is not opening it.
+	l := env.App.Courses.Catalog().Lesson("paying-safely", "pay-bills")
+	if l == nil {
+		t.Fatal("no such lesson")
+	}
+	req, _ := http.NewRequest(http.MethodHead, env.URL+l.URL(), nil)
+	if r := c.Do(req); r.Status != http.StatusOK {
+		t.Fatalf("HEAD %s: %d", l.URL(), r.Status)
+	}
+	if n := countRows(t, env, "lesson_progress", "user_id = ? AND course = ? AND lesson = ?", mustUserID(t, env, "partner"), l.Course.Slug, l.Slug); n != 0 {
+		t.Error("HEAD of a lesson recorded it as opened")
+	}
+	c.Get(l.URL())
+	if n := countRows(t, env, "lesson_progress", "user_id = ? AND course = ? AND lesson = ?", mustUserID(t, env, "partner"), l.Course.Slug, l.Slug); n != 1 {
+		t.Error("GET of a lesson did not record it as opened (the check above proves nothing)")
+	}
+	req, _ = http.NewRequest(http.MethodHead, env.URL+"/logout", nil)
+	if r := c.Do(req); r.Status != http.StatusMethodNotAllowed && r.Status != http.StatusNotFound {
+		t.Errorf("HEAD of a POST-only address: %d", r.Status)
+	}
+	if r := c.Get("/account"); r.Status != http.StatusOK {
+		t.Errorf("still signed in after HEAD /logout? %d", r.Status)
 	}
 }
