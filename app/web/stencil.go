@@ -22,8 +22,9 @@ const maxStencils = 1024
 // values go (the CSRF token, a quiz key, a task's evidence), cut into the parts
 // between the markers. The next person in the same state (the same lesson, language, role,
 // progress, quiz form and so on: the stencil's key) gets the parts with their own values in
-// between, without running the template, and compressed from ready blocks (stencil_gzip.go). The lesson page is the most visited page, and executing
-// its template cost more than everything else it does (docs/PERFORMANCE.md).
+// between, without running the template, and compressed from ready blocks (stencil_gzip.go).
+// The lesson page is the most visited page, and executing its template cost more than
+// everything else it does (docs/PERFORMANCE.md).
 //
 // Values are of two kinds, and neither can change what the page means:
 //   - words: letters, digits, '-' and '_' only, the same in every context of the page (text,
