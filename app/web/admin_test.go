@@ -185,6 +185,10 @@ func TestPasswordChosenBySomeoneElseMustBeChanged(t *testing.T) {
 			t.Errorf("GET %s before choosing a password: %d to %q, want 303 to /account", path, r.Status, r.Location)
 		}
 	}
+	req, _ := http.NewRequest(http.MethodHead, env.URL+l.URL(), nil)
+	if r := p.Do(req); r.Status != http.StatusSeeOther || r.Location != "/account" {
+		t.Errorf("HEAD of a lesson before choosing a password: %d to %q, want 303 to /account", r.Status, r.Location)
+	}
 	before := countRows(t, env, "quiz_attempts", "user_id = ?", partner)
 	if r := p.Post(l.URL()+"/quiz", answers(l, "0123456789abcdef0123456789abcdef", true)); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "请先在“我的账户”里设一个你自己的密码") {
 		t.Errorf("a quiz before choosing a password: %d", r.Status)

@@ -70,7 +70,7 @@ func (s *Server) require(roles ...account.Role) echo.MiddlewareFunc {
 				return errs.New(errs.Unauthorized, "error.signed_out")
 			}
 			if u.MustChangePassword && !openBeforeOwnPassword[c.Path()] {
-				if c.Request().Method == http.MethodGet {
+				if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
 					return c.Redirect(http.StatusSeeOther, "/account")
 				}
 				return errs.New(errs.Forbidden, "error.change_password_first")
