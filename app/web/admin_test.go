@@ -200,7 +200,13 @@ func TestPasswordChosenBySomeoneElseMustBeChanged(t *testing.T) {
 	if r := p.Get("/account"); !strings.Contains(r.Body, "Choose your own password first") {
 		t.Error("the notice is not in English")
 	}
+	if r := a.Get(fmt.Sprintf("/admin/accounts/%d", partner)); !strings.Contains(r.Body, "还没改成自己的密码") {
+		t.Error("the admin does not see that the partner has not chosen their own password")
+	}
 	p.ChooseOwnPassword("reset-by-admin-5", "my-own-password-5")
+	if r := a.Get(fmt.Sprintf("/admin/accounts/%d", partner)); strings.Contains(r.Body, "还没改成自己的密码") {
+		t.Error("the admin still sees the partner's password as given after they chose their own")
+	}
 	if r := p.Get(l.URL()); r.Status != http.StatusOK {
 		t.Errorf("the lesson after choosing a password: %d", r.Status)
 	}
