@@ -62,6 +62,7 @@ type lessonView struct {
 	Learner    string // whose quiz form this is (an id), so answers go to the person who gave them
 	tr         *Translator
 	views      *views // the fragments of the quiz form (QuizForm, QuizHTML)
+	form       int    // the quiz form of Key (a stencil's markers stand in for Key, not for this)
 }
 
 // The parts of a lesson page that are the same for everyone who sees the lesson in one
@@ -117,8 +118,12 @@ func (v *lessonView) QuizForm() (template.HTML, error) {
 // of HTML made of fragments. Only the template asks for it: a page filled into its stencil
 // has it already.
 func (v *lessonView) QuizHTML() (template.HTML, error) {
+	qs := v.Questions // with the learner's ticks when shown again after a mistake
+	if qs == nil {
+		qs = shuffled(v.Lesson, v.Text.Quiz.Questions, v.form)
+	}
 	var b strings.Builder
-	for _, q := range v.Questions {
+	for _, q := range qs {
 		h, err := v.views.fragment("quiz_question", quizPartFrag{Translator: v.tr, Q: q.Question})
 		if err != nil {
 			return "", err
@@ -176,7 +181,7 @@ func lessonStencil(p *Page, v *lessonView) (lessonStencilKey, holes, bool) {
 		return lessonStencilKey{}, holes{}, false
 	}
 	k := lessonStencilKey{tr: p.Translator, role: p.User.Role, path: p.Path, lesson: v.Lesson,
-		mastered: v.Mastered, passed: v.Passed, cert: v.Cert != nil, canSubmit: v.CanSubmit, form: quizFormOf(v.Key)}
+		mastered: v.Mastered, passed: v.Passed, cert: v.Cert != nil, canSubmit: v.CanSubmit, form: v.form}
 	for _, l := range v.Locked {
 		k.locked += l.Slug + " "
 	}
@@ -273,8 +278,12 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 		v.Key = quizKey(session, sn.Learner.ID, l, attempts)
 		v.Learner = strconv.FormatUint(uint64(sn.Learner.ID), 10)
 	}
-	v.Questions = shuffled(l, v.Text.Quiz.Questions, v.Key)
+	v.form = quizFormOf(v.Key)
+	// The questions in the form's order are for the feedback on an attempt here, and for
+	// the quiz form only when the page is rendered by its template (QuizHTML): a page
+	// filled into its stencil has them already.
 	if v.Attempt != nil {
+		v.Questions = shuffled(l, v.Text.Quiz.Questions, v.form)
 		for i := range v.Questions {
 			q := &v.Questions[i]
 			for _, ans := range v.Attempt.Answers {
@@ -346,12 +355,12 @@ func offlineGrade(l *course.Lesson, pass int) (string, error) {
 }
 
 // shuffled returns the questions with their options in the order of a quiz form
-// (quizForms): the form of the attempt key, the same for everyone on that form of the
+// (quizForms, quizFormOf an attempt key): the same for everyone on that form of the
 // lesson, and shown again with the attempt's feedback. True/false keep 对 before 错.
-func shuffled(l *course.Lesson, qs []course.Question, key string) []questionRow {
+func shuffled(l *course.Lesson, qs []course.Question, form int) []questionRow {
 	h := fnv.New64a()
 	h.Write([]byte(l.Key()))
-	r := mrand.New(mrand.NewPCG(h.Sum64(), uint64(quizFormOf(key))))
+	r := mrand.New(mrand.NewPCG(h.Sum64(), uint64(form)))
 	out := make([]questionRow, len(qs))
 	for i := range qs {
 		q := &qs[i]

@@ -15,7 +15,7 @@ func TestQuizFormsTakeTurns(t *testing.T) {
 	qs := []course.Question{{ID: "q1", Kind: course.Single, Options: []course.Option{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}}},
 		{ID: "q2", Kind: course.TrueFalse, Options: []course.Option{{ID: "a"}, {ID: "b"}}}}
 	order := func(key string) (ids []string) {
-		for _, q := range shuffled(l, qs, key) {
+		for _, q := range shuffled(l, qs, quizFormOf(key)) {
 			for _, o := range q.Options {
 				ids = append(ids, q.ID+o.ID)
 			}
