@@ -412,3 +412,41 @@ func TestJourneyCoordinator(t *testing.T) {
 		})
 	}
 }
+
+// TestJourneyGivenPassword: a partner whose password someone else chose signs in on a
+// phone, is shown why they must choose their own, does it with the form, and the courses
+// open. Each page is checked for width and accessibility, in Chinese and in English.
+func TestJourneyGivenPassword(t *testing.T) {
+	why := map[string]string{"zh-CN": "请先设一个你自己的密码", "en": "Choose your own password first"}
+	for _, lang := range Languages {
+		t.Run(lang, func(t *testing.T) {
+			env := apptest.New(t)
+			if err := env.App.Accounts.DB().Model(&account.User{}).Where("login = ?", "partner02").
+				Update("must_change_password", true).Error; err != nil {
+				t.Fatal(err)
+			}
+			j := newJourney(t, env.URL, lang)
+			j.do("open the sign-in page", chromedp.Navigate(env.URL+"/login"))
+			j.chooseLanguage()
+			signIn(t, j.ctx, env.URL, "partner02", "demo-partner-pass")
+			j.wait("the account page", `location.pathname === "/account"`)
+			j.must("the account page", why[lang])
+			j.check("choose a password")
+			j.do("try the courses first", chromedp.Click(css(`nav a[href="/courses"]`)))
+			j.wait("back on the account page", `location.pathname === "/account"`)
+			j.do("choose a password",
+				chromedp.SendKeys(css("#current"), "demo-partner-pass"),
+				chromedp.SendKeys(css("#password"), "my-own-pass-0202"),
+				chromedp.SendKeys(css("#confirm"), "my-own-pass-0202"),
+				chromedp.Click(css(`form[action="/account/password"] button[type=submit]`)),
+			)
+			j.wait("the password saved", `location.pathname === "/account" && !document.querySelector("p.notice[role=status]")`)
+			j.check("password chosen")
+			j.do("open the courses",
+				chromedp.Click(css(`nav a[href="/courses"]`)),
+				chromedp.WaitVisible(css(`a[href="/courses/spotting-scams"]`)),
+			)
+			j.check("catalogue")
+		})
+	}
+}
