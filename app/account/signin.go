@@ -41,30 +41,31 @@ func (s *Service) SignInPIN(ctx context.Context, phone, pin, ip string) (*User, 
 }
 
 func (s *Service) signIn(ctx context.Context, key, ip, secret string, find func(*gorm.DB, *User) error, hashOf func(*User) string) (*User, error) {
-	locked, err := s.throttled(ctx, key, ip)
+	ok, err := s.reserve(ctx, key, ip)
 	if err != nil {
 		return nil, err
 	}
-	if locked {
+	if !ok {
 		return nil, errs.New(errs.TooMany, "error.too_many_attempts")
 	}
 	var u User
 	err = find(s.db.WithContext(ctx), &u)
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		// Not the person's failure: give the attempt back. A cancelled request cannot
+		// reach the database either, so the release runs without the request's deadline.
+		if rerr := s.release(context.WithoutCancel(ctx), key, ip); rerr != nil {
+			return nil, errors.Join(errs.Wrap(err, "find account"), rerr)
+		}
 		return nil, errs.Wrap(err, "find account")
 	}
-	// Verify runs the KDF even for an unknown account, so timing does not reveal which exist.
-	ok := s.hash.Verify(hashOf(&u), secret) && err == nil && len(secret) <= 4*MaxPasswordRunes
+	// Verify runs the KDF even for an unknown account, so timing does not reveal which
+	// exist; a deactivated account gets the same answer as a wrong secret, so the right
+	// password does not confirm a guess.
+	ok = s.hash.Verify(hashOf(&u), secret) && err == nil && len(secret) <= 4*MaxPasswordRunes && u.Active
 	if !ok {
-		if err := s.recordFailure(ctx, key, ipKey(ip)); err != nil {
-			return nil, err
-		}
 		return nil, errs.New(errs.Unauthorized, "error.login_failed")
 	}
-	if !u.Active {
-		return nil, errs.New(errs.Unauthorized, "error.account_inactive")
-	}
-	if err := s.clearFailures(ctx, key); err != nil {
+	if err := s.release(ctx, key, ip); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -107,13 +107,20 @@ func TestSignInInactive(t *testing.T) {
 		must(t, w.svc.SetActive(w.ctx, w.admin, w.partnerA1.ID, false))
 		must(t, w.svc.SetActive(w.ctx, w.admin, w.villagerA1.ID, false))
 
+		// The right secret gets the same answer as a wrong one, so it confirms no guess.
 		_, err := w.svc.SignIn(w.ctx, "partner-a1", fixturePassword, "192.0.2.1")
-		wantErr(t, err, errs.Unauthorized, "error.account_inactive")
+		wantErr(t, err, errs.Unauthorized, "error.login_failed")
 		_, err = w.svc.SignInPIN(w.ctx, "13800000001", fixturePIN, "192.0.2.1")
-		wantErr(t, err, errs.Unauthorized, "error.account_inactive")
-		// Without the right secret, an inactive account looks like any wrong guess.
+		wantErr(t, err, errs.Unauthorized, "error.login_failed")
 		_, err = w.svc.SignIn(w.ctx, "partner-a1", "river-stone-43", "192.0.2.1")
 		wantErr(t, err, errs.Unauthorized, "error.login_failed")
+		// And it counts like one: after five tries the account is locked, as any other.
+		for range 3 {
+			_, err = w.svc.SignIn(w.ctx, "partner-a1", fixturePassword, "192.0.2.1")
+			wantErr(t, err, errs.Unauthorized, "error.login_failed")
+		}
+		_, err = w.svc.SignIn(w.ctx, "partner-a1", fixturePassword, "192.0.2.1")
+		wantErr(t, err, errs.TooMany, "error.too_many_attempts")
 	})
 }
 

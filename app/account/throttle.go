@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,49 +40,56 @@ func throttleKey(kind, id string) string {
 	return kind + ":" + id
 }
 
-// throttled reports whether any of the keys has reached its limit in the current window.
-func (s *Service) throttled(ctx context.Context, acctKey, ip string) (bool, error) {
-	var rows []loginThrottle
-	since := s.now().Add(-throttleWindow)
-	err := s.db.WithContext(ctx).Where("key IN ? AND window_start > ?", []string{acctKey, ipKey(ip)}, since).Find(&rows).Error
-	if err != nil {
-		return false, errs.Wrap(err, "read throttle")
-	}
-	for _, r := range rows {
-		limit := accountMaxFailure
-		if r.Key == ipKey(ip) {
-			limit = ipMaxFailure
-		}
-		if r.Failures >= limit {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// recordFailure counts one failed sign-in against each key, atomically: one upsert per key
-// that starts a new window when the old one has passed.
-func (s *Service) recordFailure(ctx context.Context, keys ...string) error {
+// reserve counts one attempt against the account key and the client IP's key before the
+// secret is checked, and reports false (counting nothing) when either has reached its limit
+// in the current window. Each key is one upsert whose WHERE refuses a key at its limit, so
+// parallel attempts, here or on another instance, cannot all pass a check that is read
+// before the slow hash and written after it: at most the limit are ever evaluated. A
+// reservation stays as a failure unless release gives it back.
+func (s *Service) reserve(ctx context.Context, acctKey, ip string) (bool, error) {
 	now := s.now()
 	cutoff := now.Add(-throttleWindow)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, k := range keys {
-			err := tx.Clauses(clause.OnConflict{
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, k := range []struct {
+			key   string
+			limit int
+		}{{acctKey, accountMaxFailure}, {ipKey(ip), ipMaxFailure}} {
+			res := tx.Clauses(clause.OnConflict{
 				Columns: []clause.Column{{Name: "key"}},
 				DoUpdates: clause.Assignments(map[string]any{
 					"failures":     gorm.Expr("CASE WHEN login_throttles.window_start <= ? THEN 1 ELSE login_throttles.failures + 1 END", cutoff),
 					"window_start": gorm.Expr("CASE WHEN login_throttles.window_start <= ? THEN ? ELSE login_throttles.window_start END", cutoff, now),
 				}),
-			}).Create(&loginThrottle{Key: k, Failures: 1, WindowStart: now}).Error
-			if err != nil {
-				return errs.Wrap(err, "record sign-in failure")
+				Where: clause.Where{Exprs: []clause.Expression{
+					gorm.Expr("login_throttles.window_start <= ? OR login_throttles.failures < ?", cutoff, k.limit),
+				}},
+			}).Create(&loginThrottle{Key: k.key, Failures: 1, WindowStart: now})
+			if res.Error != nil {
+				return errs.Wrap(res.Error, "reserve sign-in attempt")
+			}
+			if res.RowsAffected == 0 {
+				return errRefused // roll back the other key's count
 			}
 		}
 		return nil
 	})
+	if errors.Is(err, errRefused) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
-// clearFailures forgets an account key's failures after a successful sign-in.
-func (s *Service) clearFailures(ctx context.Context, key string) error {
-	return errs.Wrap(s.db.WithContext(ctx).Where("key = ?", key).Delete(&loginThrottle{}).Error, "clear throttle")
+var errRefused = errors.New("throttled")
+
+// release gives back an attempt that turned out not to be a failure: a successful sign-in
+// forgets the account's failures and returns its one count to the IP.
+func (s *Service) release(ctx context.Context, acctKey, ip string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("key = ?", acctKey).Delete(&loginThrottle{}).Error; err != nil {
+			return errs.Wrap(err, "clear throttle")
+		}
+		err := tx.Model(&loginThrottle{}).Where("key = ? AND failures > 0", ipKey(ip)).
+			Update("failures", gorm.Expr("failures - 1")).Error
+		return errs.Wrap(err, "release sign-in attempt")
+	})
 }

@@ -192,3 +192,81 @@ func TestThrottleIP(t *testing.T) {
 		runSteps(t, w.svc, []signInStep{{"partner-a2", fixturePassword, ipOne, ""}})
 	})
 }
+
+// TestThrottleParallel races many attempts at once, as a guesser with 50 connections would.
+// An attempt that was evaluated answers login_failed (or succeeds), one refused before the
+// hash answers too_many_attempts; a limit read before the slow hash and written after it
+// would let every attempt through to be evaluated.
+func TestThrottleParallel(t *testing.T) {
+	t.Parallel()
+	race := func(n int, attempt func(i int) error) (evaluated, refused int, signedIn bool) {
+		errc := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { errc <- attempt(i) })
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			switch {
+			case err == nil:
+				evaluated++
+				signedIn = true
+			case errs.Is(err, errs.TooMany):
+				refused++
+			case errs.Is(err, errs.Unauthorized):
+				evaluated++
+			default:
+				t.Fatalf("attempt: %v", err)
+			}
+		}
+		return evaluated, refused, signedIn
+	}
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		// Two instances of the program share the database, and the limits.
+		other := account.NewService(reopen(t, g), account.Options{Now: w.clock.Now})
+		instances := []*account.Service{w.svc, other}
+
+		t.Run("PINs for one phone", func(t *testing.T) {
+			// 60 wrong PINs at once through two instances, and then the right one: it
+			// must find the phone locked. (A right PIN inside the race would, when
+			// evaluated, forget the phone's failures, as any successful sign-in does.)
+			ev, refused, _ := race(60, func(i int) error {
+				_, err := instances[i%2].SignInPIN(w.ctx, "13800000001", fmt.Sprintf("9%05d", i), ipOne)
+				return err
+			})
+			if ev != account.AccountMaxFailure || refused != 60-account.AccountMaxFailure {
+				t.Fatalf("%d evaluated, %d refused; want %d evaluated", ev, refused, account.AccountMaxFailure)
+			}
+			_, err := other.SignInPIN(w.ctx, "13800000001", fixturePIN, ipOne)
+			wantErr(t, err, errs.TooMany, "error.too_many_attempts")
+		})
+
+		t.Run("passwords for one account", func(t *testing.T) {
+			ev, _, signedIn := race(30, func(i int) error {
+				_, err := w.svc.SignIn(w.ctx, "partner-a2", fmt.Sprintf("wrong-pass-%d", i), ipOne)
+				return err
+			})
+			if ev != account.AccountMaxFailure || signedIn {
+				t.Fatalf("%d evaluated (signed in %v), want %d", ev, signedIn, account.AccountMaxFailure)
+			}
+			_, err := w.svc.SignIn(w.ctx, "partner-a2", fixturePassword, ipOne)
+			wantErr(t, err, errs.TooMany, "error.too_many_attempts")
+		})
+
+		t.Run("many accounts from one address", func(t *testing.T) {
+			// One wrong PIN for each of 130 phones from a fresh address: the address's
+			// limit, not the phones', stops them.
+			ev, _, _ := race(130, func(i int) error {
+				_, err := w.svc.SignInPIN(w.ctx, fmt.Sprintf("1390000%04d", i), "902817", ipTwo)
+				return err
+			})
+			if ev != account.IPMaxFailure {
+				t.Fatalf("%d evaluated, want %d", ev, account.IPMaxFailure)
+			}
+			_, err := w.svc.SignIn(w.ctx, "partner-b1", fixturePassword, ipTwo)
+			wantErr(t, err, errs.TooMany, "error.too_many_attempts")
+		})
+	})
+}

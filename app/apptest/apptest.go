@@ -186,12 +186,13 @@ func (c *Client) Get(path string) *Resp {
 // CSRF returns this client's CSRF token, fetching a page first if it has none yet.
 func (c *Client) CSRF() string {
 	c.tb.Helper()
-	if ck := c.Cookie("_csrf"); ck != nil {
-		return ck.Value
-	}
-	c.Get("/login")
-	if ck := c.Cookie("_csrf"); ck != nil {
-		return ck.Value
+	for range 2 {
+		for _, name := range []string{"_csrf", "__Host-csrf"} { // http, https
+			if ck := c.Cookie(name); ck != nil {
+				return ck.Value
+			}
+		}
+		c.Get("/login")
 	}
 	c.tb.Fatal("no CSRF cookie after GET /login")
 	return ""

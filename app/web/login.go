@@ -81,6 +81,7 @@ func (s *Server) signedIn(c echo.Context, u *account.User, next string) error {
 		return err
 	}
 	s.setSessionCookie(c, token)
+	s.rotateCSRF(c)
 	if u.Lang == "" {
 		// Keep the language the person was using before signing in.
 		if err := s.accounts.SetLang(c.Request().Context(), u.ID, s.requestLang(c)); err != nil {

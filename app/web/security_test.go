@@ -118,7 +118,11 @@ func TestSecurityHeadersAndCookieFlags(t *testing.T) {
 			if hsts := h.Get("Strict-Transport-Security"); (hsts != "") != tt.secure {
 				t.Errorf("HSTS = %q with secure=%v", hsts, tt.secure)
 			}
-			csrf := findCookie(r.Cookies, "_csrf")
+			csrfName := "_csrf"
+			if tt.secure {
+				csrfName = "__Host-csrf"
+			}
+			csrf := findCookie(r.Cookies, csrfName)
 			if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || csrf.Secure != tt.secure {
 				t.Errorf("CSRF cookie flags wrong: %+v", csrf)
 			}

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -186,14 +187,16 @@ func (s *Server) middleware() {
 	s.e.Use(s.etag)
 }
 
-// csrf checks the _csrf form field against this browser's CSRF cookie on every
-// state-changing request. Browsers that send Sec-Fetch-Site are also checked by it:
-// a cross-site POST is refused even with a token.
+// csrf checks the _csrf field of the form body against this browser's CSRF cookie on every
+// state-changing request. Browsers that send Sec-Fetch-Site are also checked by it: a
+// cross-site POST is refused even with a token (and Echo lets a same-origin one through on
+// that header alone, as OWASP's fetch-metadata defence does).
 func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+	check := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
-		CookieName:     "_csrf",
+		CookieName:     s.csrfCookie(),
 		CookiePath:     "/",
+		CookieMaxAge:   csrfMaxAge,
 		CookieHTTPOnly: true,
 		CookieSecure:   s.secure,
 		CookieSameSite: http.SameSiteLaxMode,
@@ -207,4 +210,62 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 			return echo.NewHTTPError(http.StatusForbidden, "csrf").SetInternal(err)
 		},
 	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := check(next)
+		return func(c echo.Context) error {
+			tokenFromBodyOnly(c.Request())
+			return h(c)
+		}
+	}
+}
+
+const csrfMaxAge = 24 * 60 * 60
+
+// csrfCookie names the CSRF cookie. With https the __Host- prefix makes browsers refuse it
+// unless it is Secure, host-only and for "/", so a neighbouring subdomain cannot plant one.
+func (s *Server) csrfCookie() string {
+	if s.secure {
+		return "__Host-csrf"
+	}
+	return "_csrf"
+}
+
+// tokenFromBodyOnly leaves in the request's form only the _csrf value the body carries.
+// Echo's form lookup reads r.Form, where Go mixes in the query string, and a token in an
+// address leaks through logs, history and Referer headers.
+func tokenFromBodyOnly(r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return
+	}
+	_ = r.ParseMultipartForm(32 << 20) // as Echo's lookup would; the body limit has run already
+	if r.Form == nil {
+		return
+	}
+	if v, ok := r.PostForm["_csrf"]; ok {
+		r.Form["_csrf"] = v
+	} else {
+		delete(r.Form, "_csrf")
+	}
+}
+
+// rotateCSRF gives the browser a new CSRF token, replacing the one this response would
+// set: at sign-in, so a token planted or seen before it is worth nothing afterwards.
+func (s *Server) rotateCSRF(c echo.Context) {
+	name := s.csrfCookie()
+	h := c.Response().Header()
+	kept := h.Values(echo.HeaderSetCookie)[:0:0]
+	for _, v := range h.Values(echo.HeaderSetCookie) {
+		if !strings.HasPrefix(v, name+"=") {
+			kept = append(kept, v)
+		}
+	}
+	h.Del(echo.HeaderSetCookie)
+	for _, v := range kept {
+		h.Add(echo.HeaderSetCookie, v)
+	}
+	token := rand.Text()
+	c.SetCookie(&http.Cookie{Name: name, Value: token, Path: "/", MaxAge: csrfMaxAge, HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	c.Set("csrf", token)
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -130,11 +131,19 @@ func TestDeactivatedAccountIsSignedOut(t *testing.T) {
 	if r := villager.Get("/account"); r.Status != http.StatusSeeOther {
 		t.Fatalf("deactivated account still served: %d", r.Status)
 	}
+	// The right password answers as a wrong one would: it must not confirm a guess.
 	r := env.Client(t).Post("/login", url.Values{"login": {"partner02"}, "password": {"demo-partner-pass"}})
-	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "停用") {
-		t.Fatalf("deactivated sign-in: %d, want 401 with a message", r.Status)
+	wrong := env.Client(t).Post("/login", url.Values{"login": {"partner02"}, "password": {"not-the-password"}})
+	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "用户名或密码不对") || strings.Contains(r.Body, "停用") {
+		t.Fatalf("deactivated sign-in: %d, want 401 with the wrong-password message", r.Status)
+	}
+	if r.Status != wrong.Status || csrfField.ReplaceAllString(r.Body, "") != csrfField.ReplaceAllString(wrong.Body, "") {
+		t.Error("a deactivated account's right password answers differently from a wrong one")
 	}
 }
+
+// csrfField is a form's CSRF token, which differs between two answers that are otherwise the same.
+var csrfField = regexp.MustCompile(`name="_csrf" value="[^"]*"`)
 
 func TestVillagerPINSignInAndSwitchPerson(t *testing.T) {
 	env := apptest.New(t)
