@@ -50,4 +50,5 @@ require (
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v2 v2.3.0 // indirect
+	gorm.io/plugin/dbresolver v1.6.2 // indirect
 )

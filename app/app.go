@@ -66,7 +66,6 @@ type App struct {
 	Shop     *sandbox.Service
 	Web      *web.Server
 	ln       net.Listener
-	writes   *db.Batcher // group commit for the hot write path (quiz attempts)
 	srv      *http.Server
 }
 
@@ -148,8 +147,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, db: g, Courses: lib}
-	a.writes = db.NewBatcher(g)
-	a.Progress = progress.NewService(g, lib, nil).WithBatcher(a.writes)
+	a.Progress = progress.NewService(g, lib, nil)
 	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout})
 	a.Shop = sandbox.NewService(g, a.Accounts, nil)
 	if err := a.Shop.LoadCatalog(ctx); err != nil {
@@ -288,9 +286,6 @@ func (a *App) servePprof(ctx context.Context) {
 func (a *App) Close() error {
 	if a.db == nil {
 		return nil
-	}
-	if a.writes != nil {
-		a.writes.Close()
 	}
 	err := db.Close(a.db)
 	a.db = nil

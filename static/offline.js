@@ -43,14 +43,14 @@
   function unqueue(id) {
     saveQueue(queue().filter(function (it) { return it.id !== id; }));
   }
-  // newKey is a fresh idempotency key for answers kept in the page (32 hex digits). Its
-  // last digit is that of the page's key: it names the quiz form (the order of the options
-  // on the page), so the feedback shows the options in the order they were answered in.
+  // newKey is a fresh idempotency key for answers kept in the page: the page's key (which
+  // sets the order of the options on the page, so the feedback shows them in the order
+  // they were answered in), "-" and 16 random hex digits.
   function newKey(like) {
-    var b = new Uint8Array(16), s = '';
+    var b = new Uint8Array(8), s = '';
     crypto.getRandomValues(b);
     for (var i = 0; i < b.length; i++) s += ('0' + b[i].toString(16)).slice(-2);
-    return like ? s.slice(0, -1) + like.slice(-1) : s;
+    return like ? like.split('-')[0] + '-' + s : s + s;
   }
   function token() {
     var t = document.querySelector('input[name=_csrf]');

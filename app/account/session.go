@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"cunlu/app/db"
 	"cunlu/app/errs"
 )
 
@@ -73,28 +71,19 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*User, error) 
 		return nil, errs.New(errs.Unauthorized, "error.signed_out")
 	}
 	g := s.db.WithContext(ctx)
-	// The session and its person in one plain query: every signed-in request starts here
-	// (scanning it through gorm's reflection was a quarter of a lesson page's time). The
-	// password and PIN hashes stay in the database: no page needs them, and what checks
-	// one (ChangePassword) reads the person again.
-	var (
-		u    User
-		sess Session
-		role string
-	)
-	err := db.Row(ctx, s.db, `SELECT u.id, u.login, u.name, u.phone, u.role, u.region_id, u.centre_id,
-			u.active, u.lang, u.registered_by_id, u.must_change_password, u.last_seen_at, u.created_at, u.updated_at,
-			s.id, s.last_seen_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hashToken(token)).Scan(
-		&u.ID, &u.Login, &u.Name, &u.Phone, &role, &u.RegionID, &u.CentreID,
-		&u.Active, &u.Lang, &u.RegisteredByID, &u.MustChangePassword, &u.LastSeenAt, &u.CreatedAt, &u.UpdatedAt, &sess.ID, &sess.LastSeenAt, &sess.ExpiresAt)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
+	var sess Session
+	if err := g.Where("token_hash = ?", hashToken(token)).Take(&sess).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, errs.New(errs.Unauthorized, "error.signed_out")
 		}
 		return nil, errs.Wrap(err, "find session")
 	}
-	u.Role, sess.UserID = Role(role), u.ID
+	// The password and PIN hashes stay in the database: no page needs them, and what checks
+	// one (ChangePassword) reads the person again.
+	var u User
+	if err := g.Omit("password_hash", "pin_hash").Take(&u, sess.UserID).Error; err != nil {
+		return nil, errs.Wrap(err, "find session's person")
+	}
 	now := s.now()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.IdleTimeout {
 		g.Delete(&Session{}, sess.ID)

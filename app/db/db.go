@@ -5,18 +5,17 @@ package db
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 )
 
 // IsPostgres reports whether a DATABASE_URL names a PostgreSQL server.
@@ -25,59 +24,85 @@ func IsPostgres(databaseURL string) bool {
 }
 
 // Open connects to the database named by databaseURL and migrates its schema.
-// For SQLite it turns on WAL, a busy timeout, immediate transactions (so two writers queue
-// instead of failing with "database is locked" halfway through) and foreign keys.
+//
+// SQLite gets two connection pools: one connection that writes (every write and every
+// transaction, which begin immediately, so writers take turns in Go's pool rather than in
+// SQLite's busy handler) and a few that only read, beside the writer under WAL. GORM's
+// dbresolver sends each statement to the right one. PostgreSQL gets one pool.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		// Single statements are atomic already; multi-step writes use explicit transactions.
-		// On SQLite gorm's own transaction around each write is kept: it is how a single
-		// create, update or delete waits for the writer's turn (serialPool) instead of in
-		// SQLite's busy handler, holding a connection (a create reads its new id back, so
-		// it is a query, which does not queue by itself).
 		SkipDefaultTransaction: IsPostgres(databaseURL),
 		Logger:                 newLogger(log),
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 	}
-	var dialector gorm.Dialector
 	if IsPostgres(databaseURL) {
-		dialector = postgres.Open(databaseURL)
-	} else {
-		dsn := sqliteDSN(databaseURL)
-		conn := sql.OpenDB(sqliteConnector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: setUpSQLiteConn}})
-		dialector = sqlite.New(sqlite.Config{DSN: dsn, Conn: newSerialPool(conn)})
+		g, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		sqlDB, err := g.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return ready(ctx, g)
 	}
-	g, err := gorm.Open(dialector, cfg)
+	writer, err := sql.Open("sqlite3", sqliteDSN(databaseURL, false))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	writer.SetMaxOpenConns(1)
+	reader, err := sql.Open("sqlite3", sqliteDSN(databaseURL, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	reader.SetMaxOpenConns(4)
+	reader.SetMaxIdleConns(4)
+	reader.SetConnMaxIdleTime(5 * time.Minute)
+	g, err := gorm.Open(sqlite.New(sqlite.Config{DSN: databaseURL, Conn: writer}), cfg)
+	if err == nil {
+		err = g.Use(dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{sqlite.New(sqlite.Config{Conn: reader})}}))
+	}
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return ready(ctx, g)
+}
+
+// ready checks the connection and brings the schema up to date.
+func ready(ctx context.Context, g *gorm.DB) (*gorm.DB, error) {
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, err
 	}
-	if IsPostgres(databaseURL) {
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(16)
-	} else {
-		// SQLite has one writer; a few connections let reads run beside it under WAL. Each
-		// keeps its own page cache and prepared statements, so not more than needed.
-		sqlDB.SetMaxOpenConns(4)
-		sqlDB.SetMaxIdleConns(4)
-	}
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
+		Close(g)
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	if err := Migrate(ctx, g); err != nil {
-		sqlDB.Close()
+		Close(g)
 		return nil, err
 	}
 	return g, nil
 }
 
-// Close closes the connection pool behind g.
+// Close closes the connection pools behind g.
 func Close(g *gorm.DB) error {
+	if r, ok := g.Config.Plugins[(&dbresolver.DBResolver{}).Name()].(*dbresolver.DBResolver); ok {
+		return r.Call(func(p gorm.ConnPool) error {
+			if c, ok := p.(interface{ Close() error }); ok {
+				return c.Close()
+			}
+			return nil
+		})
+	}
 	sqlDB, err := g.DB()
 	if err != nil {
 		return err
@@ -85,9 +110,11 @@ func Close(g *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// sqliteDSN turns a file path into a DSN with the pragmas Cunlu relies on. synchronous=FULL
-// makes every acknowledged commit survive a power cut, not just a crash of the process.
-func sqliteDSN(path string) string {
+// sqliteDSN turns a file path into a DSN with the pragmas Cunlu relies on: the write-ahead
+// log, a busy timeout, immediate transactions, foreign keys; synchronous=FULL makes every
+// acknowledged commit survive a power cut, not just a crash of the process. Reading
+// connections are query_only, so a statement sent to the wrong pool fails loudly.
+func sqliteDSN(path string, readOnly bool) string {
 	path = strings.TrimPrefix(path, "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
@@ -98,33 +125,10 @@ func sqliteDSN(path string) string {
 	q.Set("_txlock", "immediate")
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "FULL")
-	q.Set("_cache_size", "-1000")
+	if readOnly {
+		q.Set("_query_only", "1")
+	}
 	return "file:" + path + "?" + q.Encode()
-}
-
-// sqliteConnector opens SQLite connections with the DSN's settings and those the DSN
-// cannot carry (setUpSQLiteConn).
-type sqliteConnector struct {
-	dsn    string
-	driver *sqlite3.SQLiteDriver
-}
-
-func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
-func (c sqliteConnector) Driver() driver.Driver                        { return c.driver }
-
-// walAutoCheckpoint is the size of the write-ahead log, in pages, at which a commit copies
-// the log's pages into the database file (a checkpoint) before it returns. SQLite's
-// default is 1,000 pages (4 MB); under quiz load that was a checkpoint every few batches,
-// each with two fsyncs, in the writer's turn while every other writer waits. With four
-// times the log, each checkpoint copies a page changed many times over once (the
-// roll-up rows are), and quiz writes were 5-10 % faster. 16 MB of log costs disk, not
-// memory, and is replayed in well under the start-up budget after a crash.
-const walAutoCheckpoint = 4000
-
-// setUpSQLiteConn sets what the DSN cannot carry.
-func setUpSQLiteConn(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutoCheckpoint), nil)
-	return err
 }
 
 // IsSQLite reports whether g talks to SQLite (a few queries differ by dialect).

@@ -180,14 +180,13 @@ func TestRecordAttemptSameKeyConcurrently(t *testing.T) {
 	})
 }
 
-// TestRecordAttemptResubmittedAmongNew: through the Batcher, resubmissions (meeting the
-// unique key of the attempt stored a round earlier) are committed in the same batches as
-// new submissions. Every new one is stored once, with its answers, and every resubmission
+// TestRecordAttemptResubmittedAmongNew: resubmissions (meeting the unique key of the
+// attempt stored a round earlier) are sent at the same moment as new submissions. Every new one is stored once, with its answers, and every resubmission
 // returns the first attempt and changes nothing.
 func TestRecordAttemptResubmittedAmongNew(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
-		w := newBatchedWorld(t, g)
+		w := newWorld(t, g)
 		l := w.lesson(t, courseBuying, "first-order")
 		learners := []progress.Learner{w.villager, w.partner, w.other}
 		type sent struct {

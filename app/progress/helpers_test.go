@@ -14,7 +14,6 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/course"
-	"cunlu/app/db"
 	"cunlu/app/errs"
 	"cunlu/app/progress"
 )
@@ -114,16 +113,6 @@ type world struct {
 	partner  progress.Learner
 	other    progress.Learner // a second villager
 	keys     int
-}
-
-// newBatchedWorld is newWorld with quiz attempts committed through a Batcher, as the
-// server does: submissions at the same moment share a commit.
-func newBatchedWorld(t *testing.T, g *gorm.DB) *world {
-	w := newWorld(t, g)
-	b := db.NewBatcher(g)
-	t.Cleanup(b.Close)
-	w.svc.WithBatcher(b)
-	return w
 }
 
 func newWorld(t *testing.T, g *gorm.DB) *world {

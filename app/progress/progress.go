@@ -7,7 +7,6 @@ package progress
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"cunlu/app/course"
-	"cunlu/app/db"
 	"cunlu/app/errs"
 )
 
@@ -115,21 +113,6 @@ type Service struct {
 	db      *gorm.DB
 	courses Catalogs
 	now     func() time.Time
-	writes  *db.Batcher // group commit of quiz attempts; nil: one transaction each
-}
-
-// WithBatcher makes quiz attempts commit through b, many to a commit under load.
-func (s *Service) WithBatcher(b *db.Batcher) *Service {
-	s.writes = b
-	return s
-}
-
-// write runs fn in a transaction, through the Batcher when there is one.
-func (s *Service) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	if s.writes != nil {
-		return s.writes.Do(ctx, fn)
-	}
-	return s.db.WithContext(ctx).Transaction(fn)
 }
 
 // NewService returns the progress service over g for the courses of lib.
@@ -177,67 +160,6 @@ func (s *Service) Snapshot(ctx context.Context, l Learner) (*Snapshot, error) {
 	}
 	for _, c := range certs {
 		snap.Certificates[c.Course] = c
-	}
-	return snap, nil
-}
-
-// LessonSnapshot loads the part of a learner's progress that a lesson page shows: the
-// progress of the lesson and of its prerequisites, the lesson's practice tasks and the
-// course's certificate. The lesson page is the most visited, so one plain statement reads
-// it all (gorm's scanning of every progress row of the learner was a fifth of the page's
-// time). Ask it only about l: whether it is passed, mastered or locked.
-func (s *Service) LessonSnapshot(ctx context.Context, who Learner, l *course.Lesson) (*Snapshot, error) {
-	c := l.Course
-	snap := &Snapshot{Learner: who, Lessons: map[string]*LessonProgress{}, Tasks: map[string]TaskCompletion{}, Certificates: map[string]Certificate{}, catalog: s.courses.Catalog()}
-	args := make([]any, 0, 6+len(l.Prerequisites)+len(l.Tasks))
-	args = append(args, who.ID, c.Slug, l.Slug)
-	for _, p := range l.Prerequisites {
-		args = append(args, p)
-	}
-	args = append(args, who.ID)
-	for _, t := range l.Tasks {
-		args = append(args, t)
-	}
-	args = append(args, who.ID, c.Slug)
-	// Columns: kind, name, t1, t2, t3, n1, n2, s1, s2; by kind:
-	//   0 lesson progress: lesson, last_seen_at, started_at, passed_at, attempts, best_right
-	//   1 practice task:   task_id, completed_at, -, -, -, -, evidence
-	//   2 certificate:     code, issued_at, -, -, id, -, holder_name, centre_name
-	rows, err := db.Rows(ctx, s.db, `
-		SELECT 0, lesson, last_seen_at, started_at, passed_at, attempts, best_right, '', '' FROM lesson_progress
-			WHERE user_id = ? AND course = ? AND lesson IN (`+db.Placeholders(1+len(l.Prerequisites))+`)
-		UNION ALL SELECT 1, task_id, completed_at, NULL, NULL, 0, 0, evidence, '' FROM task_completions WHERE user_id = ? AND task_id IN (`+db.Placeholders(len(l.Tasks))+`)
-		UNION ALL SELECT 2, code, issued_at, NULL, NULL, id, 0, holder_name, centre_name FROM certificates WHERE user_id = ? AND course = ?`,
-		args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "load lesson progress")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			kind, n1, n2 int
-			name, s1, s2 string
-			t1           time.Time
-			t2, t3       sql.Null[time.Time]
-		)
-		if err := rows.Scan(&kind, &name, &t1, &t2, &t3, &n1, &n2, &s1, &s2); err != nil {
-			return nil, errs.Wrap(err, "load lesson progress")
-		}
-		switch kind {
-		case 0:
-			p := &LessonProgress{UserID: who.ID, Course: c.Slug, Lesson: name, LastSeenAt: t1, StartedAt: t2.V, Attempts: n1, BestRight: n2}
-			if t3.Valid {
-				p.PassedAt = &t3.V
-			}
-			snap.Lessons[c.Slug+"/"+name] = p
-		case 1:
-			snap.Tasks[name] = TaskCompletion{UserID: who.ID, TaskID: name, Evidence: s1, CompletedAt: t1}
-		case 2:
-			snap.Certificates[c.Slug] = Certificate{ID: uint(n1), Code: name, UserID: who.ID, Course: c.Slug, HolderName: s1, CentreName: s2, IssuedAt: t1}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "load lesson progress")
 	}
 	return snap, nil
 }
@@ -388,30 +310,32 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 	for _, q := range graded.Questions {
 		a.Answers = append(a.Answers, Answer{UserID: who.ID, Course: a.Course, Lesson: a.Lesson, Question: q.ID, Chosen: int(q.Chosen), Correct: q.Correct})
 	}
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockLearner(tx, who); err != nil {
 			return err
 		}
-		// The lesson's progress before this attempt, then after it: plain statements, as
-		// everything in this transaction (it runs for every submission).
-		var before LessonProgress
-		if err := queryRowHot(tx, "SELECT attempts, passed_at FROM lesson_progress WHERE user_id = ? AND course = ? AND lesson = ?",
-			[]any{who.ID, a.Course, a.Lesson}, &before.Attempts, &before.PassedAt); err != nil {
+		var before LessonProgress // the lesson's progress before this attempt
+		if err := tx.Where("user_id = ? AND course = ? AND lesson = ?", who.ID, a.Course, a.Lesson).Limit(1).Find(&before).Error; err != nil {
 			return err
 		}
-		if err := insertAttempt(tx, a); err != nil {
+		if err := tx.Create(a).Error; err != nil { // with its answers
 			return err
 		}
 		var passedAt *time.Time
 		if a.Passed {
 			passedAt = &now
 		}
-		if _, err := execHot(tx, `INSERT INTO lesson_progress (user_id, course, lesson, started_at, last_seen_at, attempts, best_right, passed_at)
-			VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-			ON CONFLICT (user_id, course, lesson) DO UPDATE SET attempts = lesson_progress.attempts + 1,
-				best_right = CASE WHEN lesson_progress.best_right < excluded.best_right THEN excluded.best_right ELSE lesson_progress.best_right END,
-				last_seen_at = excluded.last_seen_at, passed_at = COALESCE(lesson_progress.passed_at, excluded.passed_at)`,
-			who.ID, a.Course, a.Lesson, now, now, a.Right, passedAt); err != nil {
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "user_id"}, {Name: "course"}, {Name: "lesson"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"attempts":     gorm.Expr("lesson_progress.attempts + 1"),
+				"best_right":   gorm.Expr("CASE WHEN lesson_progress.best_right < excluded.best_right THEN excluded.best_right ELSE lesson_progress.best_right END"),
+				"last_seen_at": gorm.Expr("excluded.last_seen_at"),
+				"passed_at":    gorm.Expr("COALESCE(lesson_progress.passed_at, excluded.passed_at)"),
+			}),
+		}).Create(&LessonProgress{UserID: who.ID, Course: a.Course, Lesson: a.Lesson, StartedAt: now, LastSeenAt: now,
+			Attempts: 1, BestRight: a.Right, PassedAt: passedAt}).Error
+		if err != nil {
 			return err
 		}
 		if err := recordAnswerStats(tx, who.CentreID, a); err != nil {
@@ -427,25 +351,6 @@ func (s *Service) RecordAttempt(ctx context.Context, who Learner, l *course.Less
 		return nil, errs.Wrap(err, "record attempt")
 	}
 	return a, nil
-}
-
-// insertAttempt stores an attempt and its answers. It is the quiz's hot path: gorm's
-// Create with the answers as an association cost three times as much.
-func insertAttempt(tx *gorm.DB, a *Attempt) error {
-	id, err := insertHot(tx, `INSERT INTO quiz_attempts (user_id, attempt_key, course, lesson, lang, "right", total, passed, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.UserID, a.AttemptKey, a.Course, a.Lesson, a.Lang, a.Right, a.Total, a.Passed, a.CreatedAt)
-	if err != nil {
-		return err
-	}
-	a.ID = id
-	args := make([]any, 0, 7*len(a.Answers))
-	for i := range a.Answers {
-		ans := &a.Answers[i]
-		ans.AttemptID = a.ID
-		args = append(args, ans.AttemptID, ans.UserID, ans.Course, ans.Lesson, ans.Question, ans.Chosen, ans.Correct)
-	}
-	return insertRowsHot(tx, "INSERT INTO quiz_answers (attempt_id, user_id, course, lesson, question, chosen, correct)", "", 7, args)
 }
 
 func (s *Service) attemptByKey(ctx context.Context, userID uint, key string) (*Attempt, error) {

@@ -35,18 +35,6 @@ func TestSnapshotCourseHelpers(t *testing.T) {
 			if got != wt {
 				t.Errorf("%s: %+v, want %+v", name, got, wt)
 			}
-			// The lesson page's snapshot says the same about the lesson, from the same rows.
-			for _, l := range buying.Lessons {
-				lsn, err := w.svc.LessonSnapshot(w.ctx, who, l)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if lsn.Passed(l) != sn.Passed(l) || lsn.Mastered(l) != sn.Mastered(l) || lessonSlugs(lsn.Locked(l)) != lessonSlugs(sn.Locked(l)) {
-					t.Errorf("%s, %s: lesson snapshot passed %v mastered %v locked %q; full %v %v %q", name, l.Slug,
-						lsn.Passed(l), lsn.Mastered(l), lessonSlugs(lsn.Locked(l)), sn.Passed(l), sn.Mastered(l), lessonSlugs(sn.Locked(l)))
-				}
-				sameLessonRows(t, sn, lsn, l)
-			}
 		}
 
 		check("villager at the start", w.villager, want{0, 2, false, "first-order", "first-order"})
@@ -172,44 +160,4 @@ func TestOpenedWritesAtMostEveryTenMinutes(t *testing.T) {
 			t.Errorf("after opening a passed lesson: %+v", p)
 		}
 	})
-}
-
-// sameLessonRows checks that a lesson snapshot holds exactly the full snapshot's rows of
-// the lesson and its prerequisites, the lesson's tasks and the course's certificate.
-func sameLessonRows(t *testing.T, full, part *progress.Snapshot, l *course.Lesson) {
-	t.Helper()
-	keys := []string{l.Key()}
-	for _, p := range l.Prerequisites {
-		keys = append(keys, l.Course.Slug+"/"+p)
-	}
-	n := 0
-	for _, k := range keys {
-		p := full.Lessons[k]
-		if p == nil {
-			continue
-		}
-		n++
-		q := part.Lessons[k]
-		if q == nil || q.Attempts != p.Attempts || q.BestRight != p.BestRight || (q.PassedAt == nil) != (p.PassedAt == nil) ||
-			!q.LastSeenAt.Equal(p.LastSeenAt) || !q.StartedAt.Equal(p.StartedAt) || (p.PassedAt != nil && !q.PassedAt.Equal(*p.PassedAt)) {
-			t.Errorf("lesson %s: lesson snapshot %+v, full %+v", k, q, p)
-		}
-	}
-	if len(part.Lessons) != n {
-		t.Errorf("%s: lesson snapshot has %d lessons, want %d", l.Key(), len(part.Lessons), n)
-	}
-	for _, id := range l.Tasks {
-		f, ok := full.Tasks[id]
-		p, pok := part.Tasks[id]
-		if ok != pok || f.Evidence != p.Evidence || !f.CompletedAt.Equal(p.CompletedAt) {
-			t.Errorf("task %s: lesson snapshot %+v, full %+v", id, p, f)
-		}
-	}
-	if len(part.Tasks) > len(l.Tasks) {
-		t.Errorf("%s: lesson snapshot has %d tasks, the lesson %d", l.Key(), len(part.Tasks), len(l.Tasks))
-	}
-	slug := l.Course.Slug
-	if fc, ok := full.Certificates[slug]; ok != (part.Certificates[slug].Code != "") || fc.Code != part.Certificates[slug].Code {
-		t.Errorf("certificate: lesson snapshot %+v, full %+v", part.Certificates[slug], fc)
-	}
 }

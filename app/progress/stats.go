@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"cunlu/app/course"
-	"cunlu/app/db"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -145,13 +144,17 @@ func (s *Service) addAttemptStats(tx *gorm.DB, who Learner, l *course.Lesson, be
 		}
 		masteredN = 1
 	}
-	changed, err := execHot(tx, `UPDATE learner_stats SET attempts = attempts + 1, lessons_passed = lessons_passed + ?, stuck = stuck + ?,
-		lessons_mastered = lessons_mastered + ?, updated_at = ? WHERE user_id = ?`,
-		passed, stuck, masteredN, s.now(), who.ID)
-	if err != nil {
-		return err
+	res := tx.Model(&LearnerStats{}).Where("user_id = ?", who.ID).Updates(map[string]any{
+		"attempts":         gorm.Expr("attempts + 1"),
+		"lessons_passed":   gorm.Expr("lessons_passed + ?", passed),
+		"stuck":            gorm.Expr("stuck + ?", stuck),
+		"lessons_mastered": gorm.Expr("lessons_mastered + ?", masteredN),
+		"updated_at":       s.now(),
+	})
+	if res.Error != nil {
+		return res.Error
 	}
-	if changed == 0 {
+	if res.RowsAffected == 0 {
 		return s.refreshStats(tx, who)
 	}
 	if !mastered {
@@ -175,10 +178,9 @@ func addCentreStats(tx *gorm.DB, who Learner, d centreStats) error {
 		return nil
 	}
 	d.CentreID, d.Role = who.CentreID, roleOf(who)
-	add := func(col string) clause.Expr { return gorm.Expr("centre_stats." + col + " + excluded." + col) }
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "centre_id"}, {Name: "role"}},
-		DoUpdates: clause.Assignments(map[string]any{"mastered": add("mastered"), "tasks": add("tasks"), "certificates": add("certificates")}),
+		DoUpdates: addColumns("centre_stats", "mastered", "tasks", "certificates"),
 	}).Create(&d).Error
 }
 
@@ -220,98 +222,45 @@ func (scoreStats) TableName() string { return "score_stats" }
 
 func bit(chosen, i int) int { return chosen >> i & 1 }
 
-// recordAnswerStats adds an attempt to the per-centre question and score counts. Through
-// a Batcher the counts of a whole batch of attempts are added together, in two statements.
+// recordAnswerStats adds an attempt to the per-centre question and score counts, rows in
+// key order (so concurrent transactions on PostgreSQL lock them in the same order).
 func recordAnswerStats(tx *gorm.DB, centreID uint, a *Attempt) error {
-	st := &answerStats{questions: map[questionKey]*questionStats{}, scores: map[scoreKey]int{}}
+	rows := make([]questionStats, 0, len(a.Answers))
 	for _, ans := range a.Answers {
 		q := questionStats{CentreID: centreID, Course: a.Course, Lesson: a.Lesson, Question: ans.Question, Answers: 1,
 			OptA: bit(ans.Chosen, 0), OptB: bit(ans.Chosen, 1), OptC: bit(ans.Chosen, 2), OptD: bit(ans.Chosen, 3), OptE: bit(ans.Chosen, 4)}
 		if !ans.Correct {
 			q.Wrong = 1
 		}
-		st.addQuestion(q)
+		rows = append(rows, q)
+	}
+	slices.SortFunc(rows, func(a, b questionStats) int { return cmp.Compare(a.Question, b.Question) })
+	if len(rows) > 0 {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "centre_id"}, {Name: "course"}, {Name: "lesson"}, {Name: "question"}},
+			DoUpdates: addColumns("question_stats", "answers", "wrong", "opt_a", "opt_b", "opt_c", "opt_d", "opt_e"),
+		}).Create(&rows).Error
+		if err != nil {
+			return err
+		}
 	}
 	bucket := 0
 	if a.Total > 0 {
 		bucket = a.Right * 10 / a.Total
 	}
-	st.scores[scoreKey{centreID, bucket}]++
-	return db.Defer(tx, "progress.answer-stats", st)
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "centre_id"}, {Name: "bucket"}},
+		DoUpdates: addColumns("score_stats", "attempts"),
+	}).Create(&scoreStats{CentreID: centreID, Bucket: bucket, Attempts: 1}).Error
 }
 
-type questionKey struct {
-	centre                   uint
-	course, lesson, question string
-}
-
-type scoreKey struct {
-	centre uint
-	bucket int
-}
-
-// answerStats is what attempts add to question_stats and score_stats.
-type answerStats struct {
-	questions map[questionKey]*questionStats
-	scores    map[scoreKey]int
-}
-
-func (st *answerStats) addQuestion(q questionStats) {
-	k := questionKey{q.CentreID, q.Course, q.Lesson, q.Question}
-	have, ok := st.questions[k]
-	if !ok {
-		st.questions[k] = &q
-		return
+// addColumns is the update of an upsert that adds the new row's counts to the stored row's.
+func addColumns(table string, cols ...string) clause.Set {
+	m := make(map[string]any, len(cols))
+	for _, c := range cols {
+		m[c] = gorm.Expr(table + "." + c + " + excluded." + c)
 	}
-	have.Answers += q.Answers
-	have.Wrong += q.Wrong
-	have.OptA, have.OptB, have.OptC, have.OptD, have.OptE = have.OptA+q.OptA, have.OptB+q.OptB, have.OptC+q.OptC, have.OptD+q.OptD, have.OptE+q.OptE
-}
-
-func (st *answerStats) Merge(other db.Deferred) {
-	o := other.(*answerStats)
-	for _, q := range o.questions {
-		st.addQuestion(*q)
-	}
-	for k, n := range o.scores {
-		st.scores[k] += n
-	}
-}
-
-// Flush adds the counts, rows in key order (so concurrent transactions on PostgreSQL lock
-// them in the same order).
-func (st *answerStats) Flush(tx *gorm.DB) error {
-	rows := make([]questionStats, 0, len(st.questions))
-	for _, q := range st.questions {
-		rows = append(rows, *q)
-	}
-	slices.SortFunc(rows, func(a, b questionStats) int {
-		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Course, b.Course), cmp.Compare(a.Lesson, b.Lesson), cmp.Compare(a.Question, b.Question))
-	})
-	args := make([]any, 0, 11*len(rows))
-	for _, r := range rows {
-		args = append(args, r.CentreID, r.Course, r.Lesson, r.Question, r.Answers, r.Wrong, r.OptA, r.OptB, r.OptC, r.OptD, r.OptE)
-	}
-	if err := insertRowsHot(tx, "INSERT INTO question_stats (centre_id, course, lesson, question, answers, wrong, opt_a, opt_b, opt_c, opt_d, opt_e)",
-		`ON CONFLICT (centre_id, course, lesson, question) DO UPDATE SET answers = question_stats.answers + excluded.answers,
-			wrong = question_stats.wrong + excluded.wrong, opt_a = question_stats.opt_a + excluded.opt_a, opt_b = question_stats.opt_b + excluded.opt_b,
-			opt_c = question_stats.opt_c + excluded.opt_c, opt_d = question_stats.opt_d + excluded.opt_d, opt_e = question_stats.opt_e + excluded.opt_e`,
-		11, args); err != nil {
-		return err
-	}
-	scores := make([]scoreStats, 0, len(st.scores))
-	for k, n := range st.scores {
-		scores = append(scores, scoreStats{CentreID: k.centre, Bucket: k.bucket, Attempts: n})
-	}
-	slices.SortFunc(scores, func(a, b scoreStats) int {
-		return cmp.Or(cmp.Compare(a.CentreID, b.CentreID), cmp.Compare(a.Bucket, b.Bucket))
-	})
-	args = args[:0]
-	for _, r := range scores {
-		args = append(args, r.CentreID, r.Bucket, r.Attempts)
-	}
-	return insertRowsHot(tx, "INSERT INTO score_stats (centre_id, bucket, attempts)",
-		"ON CONFLICT (centre_id, bucket) DO UPDATE SET attempts = score_stats.attempts + excluded.attempts", 3, args)
+	return clause.Assignments(m)
 }
 
 // centreStats is the sum of learner_stats over a centre's partners or villagers.

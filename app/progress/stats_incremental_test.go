@@ -16,14 +16,13 @@ import (
 
 // TestIncrementalStatsMatchRecount: quiz attempts move the roll-ups incrementally (the hot
 // path), practice tasks recount them. After a few hundred random attempts and tasks by
-// several learners, some at the same moment and committed together by the Batcher (some
-// sent again, so that their batch fails and is run again), every learner's roll-up must
+// several learners, some at the same moment (some sent again), every learner's roll-up must
 // equal a full recount of their progress, and every centre's sums the sum over its
 // learners.
 func TestIncrementalStatsMatchRecount(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
-		w := newBatchedWorld(t, g)
+		w := newWorld(t, g)
 		learners := []progress.Learner{w.villager, w.partner, w.other}
 		learners[0].CentreID, learners[1].CentreID, learners[2].CentreID = 7, 7, 8
 		var lessons []*course.Lesson

@@ -36,8 +36,7 @@ type catalog struct {
 	// asks for dozens of them, and go-i18n renders each through a template every time.
 	plain sync.Map
 
-	// translators holds one Translator per language: they keep no state of a request, and
-	// one pointer per language lets page fragments use it in their cache key (render.go).
+	// translators holds one Translator per language: they keep no state of a request.
 	translators map[string]*Translator
 }
 

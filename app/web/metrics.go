@@ -13,11 +13,6 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	// pages answered from a stencil ("filled"), by the template when the first of its
-	// kind made one ("made"), and by the template when none applied ("template").
-	stencilFilled, stencilMade, stencilTemplate prometheus.Counter
-	// pages from a stencil sent gzip-compressed from its ready blocks (stencil_gzip.go).
-	stencilGzip prometheus.Counter
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -30,14 +25,7 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Buckets: []float64{.002, .005, .01, .025, .05, .1, .2, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
 	}
-	stencils := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "cunlu_page_stencils_total", Help: "Pages with a stencil (stencil.go): filled in, made, or rendered by the template instead.",
-	}, []string{"result"})
-	m.stencilFilled, m.stencilMade, m.stencilTemplate = stencils.WithLabelValues("filled"), stencils.WithLabelValues("made"), stencils.WithLabelValues("template")
-	m.stencilGzip = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "cunlu_page_stencils_gzip_total", Help: "Pages from a stencil sent compressed from its ready blocks instead of compressed whole.",
-	})
-	reg.MustRegister(m.requests, m.duration, stencils, m.stencilGzip)
+	reg.MustRegister(m.requests, m.duration)
 	return m
 }
 

@@ -84,9 +84,9 @@ func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err erro
 		return lerr
 	}
 	if len(sub.Key) >= 16 && len(sub.Key) <= 64 {
-		v.Key, v.form = sub.Key, quizFormOf(sub.Key)
+		v.Key = sub.Key
 	}
-	v.Questions = shuffled(v.Lesson, v.Text.Quiz.Questions, v.form)
+	v.Questions = shuffled(v.Text.Quiz.Questions, v.Key)
 	for i := range v.Questions {
 		q := &v.Questions[i]
 		for j := range q.Options {

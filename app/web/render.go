@@ -30,40 +30,6 @@ type views struct {
 
 	mu    sync.RWMutex
 	pages map[string]*template.Template
-	base  *template.Template // the layout and partials, for fragments
-	frags *sync.Map          // fragKey → template.HTML, emptied when templates are parsed again
-}
-
-// fragKey names a rendered fragment: the partial and everything it was given. The data is
-// a comparable value (a struct of strings, bools and pointers to things that never change
-// once loaded, such as a lesson or a Translator), so the key says all the output depends on.
-type fragKey struct {
-	name string
-	data any
-}
-
-// fragment renders the partial name with data once and keeps the HTML: the parts of a page
-// that are the same for everyone who sees them in one language (a quiz question, the
-// navigation of a role) cost a map lookup instead of dozens of template actions on every
-// request. The partial gets nothing but data, so it cannot depend on the person unless the
-// key does; data must be comparable. The kept fragments are a few per lesson and language.
-func (v *views) fragment(name string, data any) (template.HTML, error) {
-	v.mu.RLock()
-	base, frags := v.base, v.frags
-	v.mu.RUnlock()
-	key := fragKey{name, data}
-	if h, ok := frags.Load(key); ok {
-		return h.(template.HTML), nil
-	}
-	var buf bytes.Buffer
-	if err := base.ExecuteTemplate(&buf, name, data); err != nil {
-		return "", fmt.Errorf("render fragment %s: %w", name, err)
-	}
-	h := template.HTML(buf.String())
-	if !v.reload { // in development templates are read again for every page: keep nothing
-		frags.Store(key, h)
-	}
-	return h, nil
 }
 
 func newViews(fsys fs.FS, a *assets, reload bool, extra template.FuncMap) (*views, error) {
@@ -73,8 +39,7 @@ func newViews(fsys fs.FS, a *assets, reload bool, extra template.FuncMap) (*view
 
 func (v *views) funcs() template.FuncMap {
 	return template.FuncMap{
-		"static":   v.assets.URL,
-		"fragment": v.fragment,
+		"static": v.assets.URL,
 		"date": func(t any) string {
 			switch t := t.(type) {
 			case time.Time:
@@ -214,14 +179,8 @@ func (v *views) parse() error {
 		}
 		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}
-	// The fragments are executed from a clone of their own: html/template escapes a set
-	// when it first runs, and a set that has run can no longer be cloned by a reparse.
-	fb, err := base.Clone()
-	if err != nil {
-		return err
-	}
 	v.mu.Lock()
-	v.pages, v.base, v.frags = pages, fb, &sync.Map{}
+	v.pages = pages
 	v.mu.Unlock()
 	return nil
 }
@@ -277,44 +236,24 @@ func (s *Server) newPage(c echo.Context, name string, data any) *Page {
 }
 
 // render executes a page into a buffer first, so a template error becomes a clean 500
-// rather than half a page.
+// rather than half a page, and sends it.
 func (s *Server) render(c echo.Context, status int, p *Page) error {
-	body, err := s.execute(p)
+	t, err := s.views.page(p.Name)
 	if err != nil {
 		return err
 	}
-	return s.writePage(c, status, p, body, nil)
-}
-
-// execute runs a page's template.
-func (s *Server) execute(p *Page) ([]byte, error) {
-	t, err := s.views.page(p.Name)
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	buf.Grow(16 << 10)
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		return nil, fmt.Errorf("render %s: %w", p.Name, err)
+		return fmt.Errorf("render %s: %w", p.Name, err)
 	}
-	return buf.Bytes(), nil
-}
-
-// writePage sends a page rendered by execute (or filled into its stencil). gz, when not
-// nil, writes the page gzip-compressed (a stencil's ready blocks, stencil_gzip.go), or says
-// it cannot; otherwise the gzip middleware compresses it.
-func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte, gz func(*bytes.Buffer) bool) error {
-	req, res := c.Request(), c.Response()
-	h := res.Header()
+	req, h := c.Request(), c.Response().Header()
 	h.Set("Content-Language", p.Lang)
-	// Pages are per person: the browser may keep one but must check it is current (the etag
-	// middleware answers 304 when it is). Sign-in pages, errors and answers to a POST (which
-	// may show a one-time secret) are never kept.
+	// Pages are per person: the browser may keep one but must check it is current (a 304
+	// when it is). Sign-in pages, errors and answers to a POST (which may show a one-time
+	// secret) are never kept.
 	if status == http.StatusOK && (req.Method == http.MethodGet || req.Method == http.MethodHead) && !neverStored[p.Name] {
 		h.Set("Cache-Control", "private, no-cache")
-		// The validator is set here, where the page is whole, so the etag middleware need
-		// not hold a copy of it.
-		tag := pageTag(body)
+		tag := pageTag(buf.Bytes())
 		h.Set("ETag", tag)
 		if etagMatches(req.Header.Get("If-None-Match"), tag) {
 			return c.NoContent(http.StatusNotModified)
@@ -322,18 +261,7 @@ func (s *Server) writePage(c echo.Context, status int, p *Page, body []byte, gz 
 	} else {
 		h.Set("Cache-Control", "no-store")
 	}
-	if gz != nil && acceptsGzip(req.Header.Get(echo.HeaderAcceptEncoding)) {
-		zb := pageBuffers.Get().(*bytes.Buffer)
-		zb.Reset()
-		defer pageBuffers.Put(zb)
-		if gz(zb) {
-			h.Set(echo.HeaderContentEncoding, "gzip")
-			h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-			h.Set(echo.HeaderContentLength, strconv.Itoa(zb.Len()))
-			return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, zb.Bytes())
-		}
-	}
-	return c.HTMLBlob(status, body)
+	return c.HTMLBlob(status, buf.Bytes())
 }
 
 // neverStored are the pages browsers must not keep.
@@ -398,20 +326,4 @@ func setQuery(uri, key, value string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.RequestURI()
-}
-
-// navFrag is what the navigation links depend on: the language and the role ("" when
-// signed out).
-type navFrag struct {
-	*Translator
-	Role account.Role
-}
-
-// NavFrag is the key of this page's navigation links.
-func (p *Page) NavFrag() navFrag {
-	f := navFrag{Translator: p.Translator}
-	if p.User != nil {
-		f.Role = p.User.Role
-	}
-	return f
 }

@@ -71,7 +71,6 @@ type Server struct {
 	metrics  *httpMetrics
 	routes   []Route
 	sizes    sync.Map // compressed sizes of files, for "save for offline" (offline.go)
-	stencils *stencils
 
 	csrfCheck echo.MiddlewareFunc
 }
@@ -93,7 +92,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
-		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry, stencils: newStencils(maxStencils),
+		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
 		return nil, err
@@ -113,7 +112,7 @@ func New(o Options) (*Server, error) {
 	// gzip around everything, from klauspost/compress: at level 1 its writer is about
 	// 40 KB where compress/flate's is 650 KB whatever the level, and twice as fast; with 64
 	// pages compressed at once, the standard library's writers alone took 38 MB of heap.
-	// Pages are hashed for their ETag before compression (etag.go).
+	// Pages get their ETag before compression, where they are rendered (render.go).
 	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(512), gzhttp.CompressionLevel(gzip.BestSpeed))
 	if err != nil {
 		return nil, err
@@ -182,9 +181,6 @@ func (s *Server) middleware() {
 		return strings.HasPrefix(c.Path(), "/shop/sell/listings")
 	}}))
 	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
-	// Pages are hashed before compression (gzip wraps the whole handler, see New) and a
-	// 304 goes out with no body.
-	s.e.Use(s.etag)
 }
 
 // csrf checks the _csrf field of the form body against this browser's CSRF cookie on every

@@ -1,7 +1,0 @@
-package db
-
-// Queued is how many transactions wait for the writer (tests use it to fill one batch).
-func (b *Batcher) Queued() int { return len(b.jobs) }
-
-// WALAutoCheckpoint is the log size at which a commit checkpoints itself.
-const WALAutoCheckpoint = walAutoCheckpoint
