@@ -142,13 +142,20 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		}
 		return nil, fmt.Errorf("the courses have %d problems; run `cunlu courses lint` to list them", len(findings))
 	}
+	key, made, err := loadKey(cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if made {
+		log.Warn("made a new secret key: back it up with the database; without it every PIN must be set again", "file", cfg.KeyFile)
+	}
 	g, err := db.Open(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, db: g, Courses: lib}
 	a.Progress = progress.NewService(g, lib, nil)
-	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout})
+	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout, PINKey: key})
 	a.Shop = sandbox.NewService(g, a.Accounts, nil)
 	if err := a.Shop.LoadCatalog(ctx); err != nil {
 		a.Close()
@@ -361,14 +368,19 @@ func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(s
 		return 1
 	}
 	defer db.Close(g)
-	accounts := account.NewService(g, account.Options{})
+	key, _, err := loadKey(cfg.KeyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
+		return 1
+	}
+	accounts := account.NewService(g, account.Options{PINKey: key})
 	if err := sandbox.NewService(g, accounts, nil).LoadCatalog(ctx); err != nil {
 		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
 		return 1
 	}
 	start := time.Now()
 	fmt.Fprintf(stdout, "Generating a %s-scale data set into %s …\n", scale, dbKind(cfg.DatabaseURL))
-	if err := demo.Generate(ctx, g, lib.Catalog(), size, accounts.HashSecret, stdout); err != nil {
+	if err := demo.Generate(ctx, g, lib.Catalog(), size, accounts.HashPassword, stdout); err != nil {
 		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
 		return 1
 	}

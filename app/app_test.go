@@ -227,6 +227,14 @@ func start(t *testing.T, args ...string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	args = append([]string{"-addr", "127.0.0.1:0"}, args...)
+	for i, a := range args {
+		if a == "-database-url" && i+1 < len(args) {
+			if kf := dbtest.KeyFile(t, args[i+1]); kf != "" {
+				args = append(args, "-key-file", kf)
+			}
+			break
+		}
+	}
 	assets := apptest.Assets(t)
 	go func() {
 		r.done <- app.Run(ctx, assets, args, func(string) string { return "" }, r.stdout, r.stderr)

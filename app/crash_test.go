@@ -141,6 +141,9 @@ func startChild(t *testing.T, bin, dir, dbURL string) *child {
 	t.Helper()
 	c := &child{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	c.cmd = exec.Command(bin, "-demo", "-addr", "127.0.0.1:0", "-database-url", dbURL, "-log-level", "warn")
+	if kf := dbtest.KeyFile(t, dbURL); kf != "" {
+		c.cmd.Args = append(c.cmd.Args, "-key-file", kf)
+	}
 	c.cmd.Dir = dir
 	c.cmd.Env = childEnv()
 	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr

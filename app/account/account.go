@@ -6,6 +6,7 @@ package account
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"time"
 
@@ -142,7 +143,8 @@ func (setting) TableName() string { return "settings" }
 type Service struct {
 	db   *gorm.DB
 	now  func() time.Time
-	hash *hasher
+	hash *hasher    // passwords
+	pins *pinHasher // PINs
 
 	// IdleTimeout ends a session after this long without a request.
 	IdleTimeout time.Duration
@@ -154,11 +156,19 @@ type Service struct {
 type Options struct {
 	IdleTimeout time.Duration
 	Now         func() time.Time // the clock, replaceable in tests
+	// PINKey is the installation's secret for PIN hashes (pin.go), from the key file.
+	// Without one, a random key is made: PINs set by this Service verify only in it.
+	PINKey []byte
 }
 
 // NewService returns the account service over g.
 func NewService(g *gorm.DB, opts Options) *Service {
 	s := &Service{db: g, now: opts.Now, hash: newHasher(), IdleTimeout: opts.IdleTimeout, MaxAge: 30 * 24 * time.Hour}
+	s.pins = &pinHasher{key: opts.PINKey, legacy: s.hash}
+	if len(s.pins.key) == 0 {
+		s.pins.key = make([]byte, 32)
+		rand.Read(s.pins.key)
+	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}

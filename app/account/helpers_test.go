@@ -21,18 +21,22 @@ import (
 
 // The secrets every fixture account has. They are hashed once per test binary, so fixtures
 // cost no KDF runs; only the behaviour under test does.
+// testPINKey is the PIN key of every Service in these tests, so that a second Service (a
+// restarted program, another instance) checks the PINs the first one hashed.
+var testPINKey = []byte("account tests' PIN key, 32 bytes")
+
 const (
 	fixturePassword = "river-stone-42"
 	fixturePIN      = "739154"
 )
 
 var fixtureHashes = sync.OnceValues(func() ([2]string, error) {
-	s := account.NewService(nil, account.Options{})
-	pw, err := s.HashSecret(fixturePassword)
+	s := account.NewService(nil, account.Options{PINKey: testPINKey})
+	pw, err := s.HashPassword(fixturePassword)
 	if err != nil {
 		return [2]string{}, err
 	}
-	pin, err := s.HashSecret(fixturePIN)
+	pin, err := s.HashPIN(fixturePIN)
 	return [2]string{pw, pin}, err
 })
 
@@ -79,7 +83,7 @@ type world struct {
 func newWorld(t *testing.T, g *gorm.DB) *world {
 	t.Helper()
 	w := &world{ctx: context.Background(), g: g, clock: newClock()}
-	w.svc = account.NewService(g, account.Options{Now: w.clock.Now})
+	w.svc = account.NewService(g, account.Options{PINKey: testPINKey, Now: w.clock.Now})
 	w.admin = w.addUser(t, account.User{Login: "ops", Name: "Ops", Role: account.RoleAdmin})
 
 	w.county = w.addRegion(t, "Clearwater", account.LevelCounty, nil)

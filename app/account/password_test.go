@@ -119,13 +119,13 @@ func TestCheckPIN(t *testing.T) {
 
 func TestHashAndVerify(t *testing.T) {
 	t.Parallel()
-	s := account.NewService(nil, account.Options{})
+	s := account.NewService(nil, account.Options{PINKey: testPINKey})
 	// 100 characters, Chinese and ASCII; the last one is what the wrong guess changes.
 	password := strings.Repeat("村路", 20) + strings.Repeat("x", 59) + "A"
 	if n := len([]rune(password)); n != 100 {
 		t.Fatalf("test password has %d characters", n)
 	}
-	h, err := s.HashSecret(password)
+	h, err := s.HashPassword(password)
 	must(t, err)
 
 	t.Run("encoding", func(t *testing.T) {
@@ -157,7 +157,7 @@ func TestHashAndVerify(t *testing.T) {
 	})
 
 	t.Run("fresh salt each time", func(t *testing.T) {
-		h2, err := s.HashSecret(password)
+		h2, err := s.HashPassword(password)
 		must(t, err)
 		if h2 == h {
 			t.Fatal("two hashes of one password are equal")

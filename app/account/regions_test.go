@@ -18,7 +18,7 @@ func TestCreateRegion(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		ctx := context.Background()
 		w := &world{ctx: ctx, g: g, clock: newClock()}
-		w.svc = account.NewService(g, account.Options{Now: w.clock.Now})
+		w.svc = account.NewService(g, account.Options{PINKey: testPINKey, Now: w.clock.Now})
 		w.admin = w.addUser(t, account.User{Login: "ops", Name: "Ops", Role: account.RoleAdmin})
 		partner := w.addUser(t, account.User{Login: "partner", Name: "Partner", Role: account.RolePartner})
 
@@ -116,7 +116,7 @@ func TestRegionsTreeOrder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		ctx := context.Background()
 		w := &world{ctx: ctx, g: g, clock: newClock()}
-		w.svc = account.NewService(g, account.Options{Now: w.clock.Now})
+		w.svc = account.NewService(g, account.Options{PINKey: testPINKey, Now: w.clock.Now})
 		w.admin = w.addUser(t, account.User{Login: "ops", Name: "Ops", Role: account.RoleAdmin})
 		// Eleven counties, so ids reach two digits, and a township under the first:
 		// tree order is by the numbers in the path, never by its text ("/10/" after "/9/").

@@ -15,7 +15,7 @@ func TestAdminListsAndEndsSessions(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		w := newWorld(t, g)
-		w.svc = account.NewService(g, account.Options{IdleTimeout: time.Hour, Now: w.clock.Now})
+		w.svc = account.NewService(g, account.Options{PINKey: testPINKey, IdleTimeout: time.Hour, Now: w.clock.Now})
 		ctx := w.ctx
 		stale, err := w.svc.StartSession(ctx, w.partnerA1, "", "192.0.2.1", "old phone")
 		must(t, err)

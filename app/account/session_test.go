@@ -195,7 +195,7 @@ func TestEndSession(t *testing.T) {
 
 func TestSessionDefaults(t *testing.T) {
 	t.Parallel()
-	s := account.NewService(nil, account.Options{})
+	s := account.NewService(nil, account.Options{PINKey: testPINKey})
 	if s.IdleTimeout != 12*time.Hour || s.MaxAge != 30*24*time.Hour {
 		t.Errorf("idle %v, max age %v; want 12h and 720h", s.IdleTimeout, s.MaxAge)
 	}
@@ -208,7 +208,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		w := newWorld(t, g)
-		w.svc = account.NewService(g, account.Options{IdleTimeout: time.Hour, Now: w.clock.Now})
+		w.svc = account.NewService(g, account.Options{PINKey: testPINKey, IdleTimeout: time.Hour, Now: w.clock.Now})
 		tok := w.startSession(t, w.partnerA1)
 		steps := []struct {
 			advance time.Duration
@@ -241,7 +241,7 @@ func TestSessionMaxAge(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		w := newWorld(t, g)
-		w.svc = account.NewService(g, account.Options{IdleTimeout: time.Hour, Now: w.clock.Now})
+		w.svc = account.NewService(g, account.Options{PINKey: testPINKey, IdleTimeout: time.Hour, Now: w.clock.Now})
 		w.svc.MaxAge = 3 * time.Hour
 		start := w.clock.Now()
 		tok := w.startSession(t, w.partnerA1)

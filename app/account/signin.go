@@ -18,29 +18,41 @@ import (
 func (s *Service) SignIn(ctx context.Context, login, password, ip string) (*User, error) {
 	login = NormalizeLogin(login)
 	key := accountKey("login", login)
-	return s.signIn(ctx, key, ip, password, func(g *gorm.DB, u *User) error {
+	return s.signIn(ctx, key, ip, func(g *gorm.DB, u *User) error {
 		if !utf8.ValidString(login) || strings.ContainsRune(login, 0) {
 			// No account has such a login, and PostgreSQL would refuse it in the query.
 			return gorm.ErrRecordNotFound
 		}
 		return g.Where("login = ?", login).Take(u).Error
-	}, func(u *User) string { return u.PasswordHash })
+	}, func(u *User) bool {
+		return s.hash.Verify(u.PasswordHash, password) && len(password) <= 4*MaxPasswordRunes
+	})
 }
 
 // SignInPIN checks a villager's phone number and six-digit PIN, with its own throttle key
-// per phone number.
+// per phone number. A PIN still hashed the older, slow way is hashed anew on success.
 func (s *Service) SignInPIN(ctx context.Context, phone, pin, ip string) (*User, error) {
 	phone = NormalizePhone(phone)
 	key := accountKey("pin", phone)
-	return s.signIn(ctx, key, ip, pin, func(g *gorm.DB, u *User) error {
+	u, err := s.signIn(ctx, key, ip, func(g *gorm.DB, u *User) error {
 		if !phonePattern.MatchString(phone) {
 			return gorm.ErrRecordNotFound
 		}
 		return g.Where("phone = ? AND pin_hash <> ''", phone).Take(u).Error
-	}, func(u *User) string { return u.PINHash })
+	}, func(u *User) bool { return s.pins.Verify(u.PINHash, pin) })
+	if err == nil && s.pins.NeedsRehash(u.PINHash) {
+		err = s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND pin_hash = ?", u.ID, u.PINHash).Update("pin_hash", s.pins.Hash(pin)).Error
+		if err != nil {
+			return nil, errs.Wrap(err, "rehash PIN")
+		}
+	}
+	return u, err
 }
 
-func (s *Service) signIn(ctx context.Context, key, ip, secret string, find func(*gorm.DB, *User) error, hashOf func(*User) string) (*User, error) {
+// signIn reserves an attempt (throttle.go), finds the account and checks its secret with
+// verify, which runs even for an unknown account (on an empty User), so that timing does not
+// reveal which exist.
+func (s *Service) signIn(ctx context.Context, key, ip string, find func(*gorm.DB, *User) error, verify func(*User) bool) (*User, error) {
 	ok, err := s.reserve(ctx, key, ip)
 	if err != nil {
 		return nil, err
@@ -58,10 +70,9 @@ func (s *Service) signIn(ctx context.Context, key, ip, secret string, find func(
 		}
 		return nil, errs.Wrap(err, "find account")
 	}
-	// Verify runs the KDF even for an unknown account, so timing does not reveal which
-	// exist; a deactivated account gets the same answer as a wrong secret, so the right
-	// password does not confirm a guess.
-	ok = s.hash.Verify(hashOf(&u), secret) && err == nil && len(secret) <= 4*MaxPasswordRunes && u.Active
+	// A deactivated account gets the same answer as a wrong secret, so the right password
+	// does not confirm a guess.
+	ok = verify(&u) && err == nil && u.Active
 	if !ok {
 		return nil, errs.New(errs.Unauthorized, "error.login_failed")
 	}
@@ -107,9 +118,12 @@ func (s *Service) EnsureAdmin(ctx context.Context) (string, error) {
 	return password, nil
 }
 
-// HashSecret hashes a password or PIN with the service's KDF (for seeding demo data).
-func (s *Service) HashSecret(secret string) (string, error) { return s.hash.Hash(secret) }
+// HashPassword hashes a password with the service's slow KDF (for seeding demo data).
+func (s *Service) HashPassword(password string) (string, error) { return s.hash.Hash(password) }
 
-// VerifySecret reports whether secret matches a hash made by HashSecret (for the practice
-// shop's payment PINs).
-func (s *Service) VerifySecret(hash, secret string) bool { return s.hash.Verify(hash, secret) }
+// HashPIN hashes a PIN under the installation's key: villagers' sign-in PINs and the
+// practice shop's payment PINs.
+func (s *Service) HashPIN(pin string) (string, error) { return s.pins.Hash(pin), nil }
+
+// VerifyPIN reports whether pin matches a hash made by HashPIN (or an older slow one).
+func (s *Service) VerifyPIN(hash, pin string) bool { return s.pins.Verify(hash, pin) }

@@ -128,7 +128,7 @@ func TestEnsureAdmin(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		ctx := context.Background()
-		s := account.NewService(g, account.Options{})
+		s := account.NewService(g, account.Options{PINKey: testPINKey})
 		password, err := s.EnsureAdmin(ctx)
 		must(t, err)
 		if len(password) < 20 {
@@ -143,7 +143,7 @@ func TestEnsureAdmin(t *testing.T) {
 			t.Errorf("first admin %+v: want an active admin who must choose their own password (the first one is printed)", u)
 		}
 
-		again, err := account.NewService(g, account.Options{}).EnsureAdmin(ctx)
+		again, err := account.NewService(g, account.Options{PINKey: testPINKey}).EnsureAdmin(ctx)
 		if err != nil || again != "" {
 			t.Fatalf("second call = %q, %v; want \"\"", again, err)
 		}
@@ -167,7 +167,7 @@ func TestEnsureAdminConcurrent(t *testing.T) {
 		errList := make([]error, 2)
 		for i := range passwords {
 			wg.Go(func() {
-				passwords[i], errList[i] = account.NewService(g, account.Options{}).EnsureAdmin(context.Background())
+				passwords[i], errList[i] = account.NewService(g, account.Options{PINKey: testPINKey}).EnsureAdmin(context.Background())
 			})
 		}
 		wg.Wait()

@@ -69,7 +69,7 @@ func TestThrottleAccount(t *testing.T) {
 		})
 
 		// A restarted process (or another instance) sees the same counters.
-		restarted := account.NewService(reopen(t, g), account.Options{Now: w.clock.Now})
+		restarted := account.NewService(reopen(t, g), account.Options{PINKey: testPINKey, Now: w.clock.Now})
 		runSteps(t, restarted, []signInStep{{"partner-a1", fixturePassword, ipTwo, locked}})
 		w.clock.Advance(15*time.Minute - time.Second)
 		runSteps(t, restarted, []signInStep{{"partner-a1", fixturePassword, ipTwo, locked}})
@@ -115,7 +115,7 @@ func TestThrottlePIN(t *testing.T) {
 		wantErr(t, pin("+86 138-0000-0001", fixturePIN, ipTwo), errs.TooMany, "error.too_many_attempts")
 		runSteps(t, w.svc, []signInStep{{"partner-a1", fixturePassword, ipOne, ""}})
 
-		restarted := account.NewService(reopen(t, g), account.Options{Now: w.clock.Now})
+		restarted := account.NewService(reopen(t, g), account.Options{PINKey: testPINKey, Now: w.clock.Now})
 		if _, err := restarted.SignInPIN(ctx, "13800000001", fixturePIN, ipTwo); !errs.Is(err, errs.TooMany) {
 			t.Fatalf("after restart: %v, want TooMany", err)
 		}
@@ -225,7 +225,7 @@ func TestThrottleParallel(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		w := newWorld(t, g)
 		// Two instances of the program share the database, and the limits.
-		other := account.NewService(reopen(t, g), account.Options{Now: w.clock.Now})
+		other := account.NewService(reopen(t, g), account.Options{PINKey: testPINKey, Now: w.clock.Now})
 		instances := []*account.Service{w.svc, other}
 
 		t.Run("PINs for one phone", func(t *testing.T) {

@@ -180,9 +180,7 @@ func (s *Service) createAccount(ctx context.Context, actor *User, f AccountForm)
 		u.MustChangePassword = actor != nil // chosen by the admin, known to them
 	}
 	if f.PIN != "" {
-		if u.PINHash, err = s.hash.Hash(f.PIN); err != nil {
-			return nil, errs.Wrap(err, "hash PIN")
-		}
+		u.PINHash = s.pins.Hash(f.PIN)
 	}
 	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
 		return nil, errs.Wrap(uniqueViolation(err), "create account")
@@ -225,9 +223,7 @@ func (s *Service) UpdateAccount(ctx context.Context, actor *User, id uint, f Acc
 		updates["must_change_password"] = true // a reset: the admin knows it
 	}
 	if f.PIN != "" {
-		if updates["pin_hash"], err = s.hash.Hash(f.PIN); err != nil {
-			return errs.Wrap(err, "hash PIN")
-		}
+		updates["pin_hash"] = s.pins.Hash(f.PIN)
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", id).Updates(updates).Error; err != nil {

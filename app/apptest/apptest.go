@@ -101,6 +101,9 @@ func New(tb testing.TB, opts ...Option) *Env {
 		e.DBURL = dbtest.URL(tb, o.kind)
 	}
 	args := append([]string{"-database-url", e.DBURL, "-addr", "127.0.0.1:0"}, o.args...)
+	if kf := dbtest.KeyFile(tb, e.DBURL); kf != "" {
+		args = append(args, "-key-file", kf)
+	}
 	if o.demo {
 		args = append(args, "-demo")
 	}

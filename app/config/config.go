@@ -28,6 +28,19 @@ type Config struct {
 	IdleTimeout    time.Duration // a session ends after this long without a request
 	BaseURLDefault bool          // BaseURL was not configured but derived from the address
 	PprofAddr      string        // loopback address for Go's profiler (net/http/pprof), or ""
+	KeyFile        string        // the installation's secret key (PIN hashes); see KeyFileFor
+}
+
+// KeyFileFor is where the secret key lives unless configured: beside a SQLite database
+// file. It is never in the database, so a copy of the database alone does not give away
+// the PINs. PostgreSQL has no default ("" is returned): the instances sharing a database
+// must share one key file, so it is named in their configuration.
+func KeyFileFor(databaseURL string) string {
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		return ""
+	}
+	path, _, _ := strings.Cut(strings.TrimPrefix(databaseURL, "file:"), "?")
+	return path + ".key"
 }
 
 // Secure reports whether the public URL is https, so cookies must be Secure and HSTS sent.
@@ -51,6 +64,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	idle := fs.Duration("session-idle", 0, "end a session after this long without a request (CUNLU_SESSION_IDLE, default 12h)")
 	demo := fs.Bool("demo", false, "load the demo county, centres and sign-ins (once)")
 	pprofAddr := fs.String("pprof", env("CUNLU_PPROF", ""), "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (CUNLU_PPROF); off when empty")
+	keyFile := fs.String("key-file", env("CUNLU_KEY_FILE", ""), "the secret key file for PIN hashes, made on first start (CUNLU_KEY_FILE); default beside the SQLite file, required with PostgreSQL")
 	dev := fs.String("dev", env("CUNLU_DEV_DIR", ""), "serve templates/, static/ and courses/ from this source folder instead of the embedded copy (CUNLU_DEV_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -59,7 +73,10 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	c := Config{DatabaseURL: *dbURL, Demo: *demo, DevDir: *dev}
+	c := Config{DatabaseURL: *dbURL, Demo: *demo, DevDir: *dev, KeyFile: *keyFile}
+	if c.KeyFile == "" {
+		c.KeyFile = KeyFileFor(c.DatabaseURL)
+	}
 	var problems []error
 
 	if *pprofAddr != "" {

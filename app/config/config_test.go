@@ -116,6 +116,21 @@ func TestParseSettings(t *testing.T) {
 			env:  map[string]string{"DATABASE_URL": "postgres://cunlu:secret@db.example.cn:5432/cunlu?sslmode=require"},
 			check: func(t *testing.T, c config.Config) {
 				want(t, "database", c.DatabaseURL, "postgres://cunlu:secret@db.example.cn:5432/cunlu?sslmode=require")
+				want(t, "key file", c.KeyFile, "") // no default: the instances must share one
+			},
+		},
+		{
+			name: "the key file sits beside a SQLite database unless named",
+			args: []string{"-database-url", "/var/lib/cunlu/county.db"},
+			check: func(t *testing.T, c config.Config) {
+				want(t, "key file", c.KeyFile, "/var/lib/cunlu/county.db.key")
+			},
+		},
+		{
+			name: "a named key file",
+			env:  map[string]string{"DATABASE_URL": "postgres://cunlu@db/cunlu", "CUNLU_KEY_FILE": "/etc/cunlu/key"},
+			check: func(t *testing.T, c config.Config) {
+				want(t, "key file", c.KeyFile, "/etc/cunlu/key")
 			},
 		},
 		{

@@ -62,15 +62,19 @@ func Load(ctx context.Context, accounts *account.Service) (bool, error) {
 	}
 	// Hashing is slow on purpose; hash each distinct secret once, outside the transaction.
 	hashes := map[string]string{}
-	for _, secret := range []string{AdminPassword, CoordPassword, PartnerPassword, VillagerPassword, VillagerPIN} {
-		h, err := accounts.HashSecret(secret)
+	for _, secret := range []string{AdminPassword, CoordPassword, PartnerPassword, VillagerPassword} {
+		h, err := accounts.HashPassword(secret)
 		if err != nil {
 			return false, err
 		}
 		hashes[secret] = h
 	}
+	var err error
+	if hashes[VillagerPIN], err = accounts.HashPIN(VillagerPIN); err != nil {
+		return false, err
+	}
 	loaded := false
-	err := accounts.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = accounts.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Claim the load first: a second instance starting at the same moment conflicts here.
 		if err := tx.Create(&settingRow{Key: loadedKey, Value: time.Now().UTC().Format(time.RFC3339)}).Error; err != nil {
 			return err

@@ -34,7 +34,7 @@ func TestGenerateIsConsistent(t *testing.T) {
 			t.Fatal(err)
 		}
 		size := demo.LoadSize{Townships: 2, Villages: 2, Partners: 40, Villagers: 60, Answers: 3000, ShopOrders: 300, ActiveWeeks: 4}
-		if err := demo.Generate(ctx, g, cat, size, accounts.HashSecret, io.Discard); err != nil {
+		if err := demo.Generate(ctx, g, cat, size, accounts.HashPassword, io.Discard); err != nil {
 			t.Fatal(err)
 		}
 		count := func(table string) int64 {

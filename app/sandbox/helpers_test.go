@@ -2,8 +2,6 @@ package sandbox_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,20 +18,6 @@ import (
 
 // testPIN is the payment PIN every fixture learner sets.
 const testPIN = "739154"
-
-// fastSecrets stands in for the argon2id KDF so that the many checkouts of these tests cost
-// no slow hashes. TestCheckoutPINWithRealKDF runs the PIN rules on the real one.
-type fastSecrets struct{}
-
-func (fastSecrets) HashSecret(secret string) (string, error) {
-	sum := sha256.Sum256([]byte("sandbox-test:" + secret))
-	return "sha256$" + hex.EncodeToString(sum[:]), nil
-}
-
-func (f fastSecrets) VerifySecret(hash, secret string) bool {
-	want, _ := f.HashSecret(secret)
-	return hash != "" && hash == want
-}
 
 // clock is a fake real-time clock that moves only when a test says so.
 type clock struct {
@@ -67,7 +51,7 @@ type world struct {
 
 func newWorld(t *testing.T, g *gorm.DB) *world {
 	t.Helper()
-	return newWorldWith(t, g, fastSecrets{})
+	return newWorldWith(t, g, account.NewService(nil, account.Options{}))
 }
 
 func newWorldWith(t *testing.T, g *gorm.DB, secrets sandbox.Secrets) *world {

@@ -115,10 +115,10 @@ func (r *CatalogReview) Author(lang string) string { return pick(lang, r.AuthorZ
 // Text is the review in lang.
 func (r *CatalogReview) Text(lang string) string { return pick(lang, r.TextZh, r.TextEn) }
 
-// Secrets hashes and checks payment PINs with the same slow KDF as sign-in secrets.
+// Secrets hashes and checks payment PINs as sign-in PINs are (the account service does).
 type Secrets interface {
-	HashSecret(secret string) (string, error)
-	VerifySecret(hash, secret string) bool
+	HashPIN(pin string) (string, error)
+	VerifyPIN(hash, pin string) bool
 }
 
 // Service is the practice shop.

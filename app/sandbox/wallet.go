@@ -152,7 +152,7 @@ func (s *Service) SetPIN(ctx context.Context, o Owner, current, pin string, chec
 			return err
 		}
 	}
-	h, err := s.secrets.HashSecret(pin)
+	h, err := s.secrets.HashPIN(pin)
 	if err != nil {
 		return errs.Wrap(err, "hash PIN")
 	}
@@ -162,13 +162,13 @@ func (s *Service) SetPIN(ctx context.Context, o Owner, current, pin string, chec
 }
 
 // checkPIN verifies a payment PIN like a real wallet: three wrong PINs lock payment for 15
-// minutes. The slow hash runs outside any transaction.
+// minutes.
 func (s *Service) checkPIN(ctx context.Context, w *Wallet, pin string) error {
 	now := s.now()
 	if w.PINLockedUntil != nil && now.Before(*w.PINLockedUntil) {
 		return errs.New(errs.TooMany, "shop.error.pin_locked").With("Minutes", int(w.PINLockedUntil.Sub(now).Minutes())+1)
 	}
-	if s.secrets.VerifySecret(w.PINHash, pin) {
+	if s.secrets.VerifyPIN(w.PINHash, pin) {
 		if w.PINFailures > 0 {
 			return errs.Wrap(s.db.WithContext(ctx).Model(&Wallet{}).Where("user_id = ?", w.UserID).Update("pin_failures", 0).Error, "reset PIN failures")
 		}

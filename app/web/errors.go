@@ -69,7 +69,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if status >= 500 {
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
+	}
+	// Shed requests are counted (cunlu_http_requests_shed_total), not logged one by one.
+	if status >= 500 && !errors.Is(err, errBusy) {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
 	// A script asking for JSON gets the status and the message, never a page or a redirect.

@@ -13,6 +13,7 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	shed     prometheus.Counter // requests answered 503 by admission (admit.go)
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -25,7 +26,10 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Buckets: []float64{.002, .005, .01, .025, .05, .1, .2, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	m.shed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "cunlu_http_requests_shed_total", Help: "Requests answered 503 busy because every slot stayed taken (admission).",
+	})
+	reg.MustRegister(m.requests, m.duration, m.shed)
 	return m
 }
 

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -47,30 +48,34 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry // where request metrics go; /metrics serves it
+	MaxActive      int                  // requests worked on at once (admit.go); 0: 4 per core, at least 8
+	QueueWait      time.Duration        // how long a request waits for its turn before a 503; 0: 1 s
 }
 
 // Server holds the routes and everything the handlers share. It has no package-level state,
 // so tests can run several at once.
 type Server struct {
-	e        *echo.Echo
-	handler  http.Handler // e behind gzip
-	accounts *account.Service
-	courses  *course.Library
-	progress *progress.Service
-	shop     *sandbox.Service
-	reports  *report.Service
-	files    fs.FS
-	ping     func(context.Context) error
-	log      *slog.Logger
-	cat      *catalog
-	views    *views
-	assets   *assets
-	baseURL  *url.URL
-	secure   bool
-	registry *prometheus.Registry
-	metrics  *httpMetrics
-	routes   []Route
-	sizes    sync.Map // compressed sizes of files, for "save for offline" (offline.go)
+	e         *echo.Echo
+	handler   http.Handler // e behind gzip
+	accounts  *account.Service
+	courses   *course.Library
+	progress  *progress.Service
+	shop      *sandbox.Service
+	reports   *report.Service
+	files     fs.FS
+	ping      func(context.Context) error
+	log       *slog.Logger
+	cat       *catalog
+	views     *views
+	assets    *assets
+	baseURL   *url.URL
+	secure    bool
+	registry  *prometheus.Registry
+	metrics   *httpMetrics
+	routes    []Route
+	slots     chan struct{} // one per request being worked on (admit.go)
+	queueWait time.Duration
+	sizes     sync.Map // compressed sizes of files, for "save for offline" (offline.go)
 
 	csrfCheck echo.MiddlewareFunc
 }
@@ -102,6 +107,8 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newHTTPMetrics(o.Registry)
+	s.slots = make(chan struct{}, cmp.Or(o.MaxActive, defaultMaxActive()))
+	s.queueWait = cmp.Or(o.QueueWait, defaultQueueWait)
 	s.e.HideBanner = true
 	s.e.HidePort = true
 	s.e.HTTPErrorHandler = s.handleError
@@ -154,6 +161,7 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 func (s *Server) middleware() {
 	s.e.Use(s.observe)
+	s.e.Use(s.admit)
 	s.e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

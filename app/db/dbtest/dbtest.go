@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gorm.io/driver/postgres"
@@ -95,4 +96,21 @@ func newPostgresDB(tb testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// KeyFile is the secret key file (config.Config.KeyFile) for a Cunlu that a test starts on
+// dbURL: "" for SQLite, whose default sits beside the database file; for PostgreSQL a file
+// in the system's temporary folder named after the test's database, so that every instance
+// the test starts on that database shares one key. It is removed when the test ends.
+func KeyFile(tb testing.TB, dbURL string) string {
+	if !db.IsPostgres(dbURL) {
+		return ""
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatalf("key file for %q: %v", dbURL, err)
+	}
+	path := filepath.Join(os.TempDir(), "cunlu-test-"+strings.TrimPrefix(u.Path, "/")+".key")
+	tb.Cleanup(func() { os.Remove(path) })
+	return path
 }
