@@ -50,7 +50,7 @@ small) counties=${COUNTIES:-1} ;; # 120 villagers: 42 are kept for checkout and 
 *) echo "SCALE must be county, tenth or small" >&2; exit 2 ;;
 esac
 mkdir -p "$out" "$cache"
-rm -f "$out"/*.txt "$out"/*.log
+rm -f "$out"/*.txt "$out"/server-*.log
 work=$(mktemp -d)
 pids=()
 pg_db=
@@ -90,7 +90,8 @@ cached=$cache/$scale-$key.db
 if [ ! -f "$cached" ]; then
 	echo "generating the $scale data set (once; kept as $cached)"
 	rm -f "$cache/$scale-"*.db
-	"$work/cunlu" loadgen -scale "$scale" -database-url "$work/gen.db" | tail -n 4
+	"$work/cunlu" loadgen -scale "$scale" -database-url "$work/gen.db" 2>"$out/loadgen-sqlite.log" | tail -n 4 ||
+		{ tail -c 2000 "$out/loadgen-sqlite.log"; exit 1; }
 	mv "$work/gen.db" "$cached"
 fi
 db=$work/county.db
@@ -113,10 +114,11 @@ hwm() { awk '/VmHWM/ { printf "%.1f", $2/1024 }' "/proc/$1/status"; }
 budgets() { grep '^BUDGET' "$1" | sed 's/^BUDGET | /  /' >>"$summary" || true; }
 
 # ---------------------------------------------------------------------------------------
-# run_all LABEL DB [second instance]: every part on one server (or two, on PostgreSQL).
+# run_all NAME LABEL DB [second instance]: every part on one server (or two, on PostgreSQL);
+# the parts' outputs go to $out/NAME-*.txt.
 run_all() {
-	local label=$1 db=$2 two=${3:-}
-	local file=$out/${label,,}
+	local name=$1 label=$2 db=$3 two=${4:-}
+	local file=$out/$name
 	start "$db"
 	local bases="http://127.0.0.1:$port" pidlist=$server
 	if [ -n "$two" ]; then
@@ -124,7 +126,7 @@ run_all() {
 		bases="$bases,http://127.0.0.1:$port"
 		pidlist="$pidlist,$server"
 	fi
-	local common=(-base "$bases" -pids "$pidlist" -label "$label" -sessions "$work/sessions-$label.json")
+	local common=(-base "$bases" -pids "$pidlist" -label "$label" -sessions "$work/sessions-$name.json")
 	local users=(-villagers $((40 * counties)) -partners $((20 * counties)) -coordinators "$counties")
 	say ""
 	say "== $label"
@@ -162,15 +164,16 @@ done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 say "  start-up on the $scale data set, all courses parsed, SQLite | ${times[*]} ms, median $median ms | budget ≤ 1 s | $([ "$median" -le 1000 ] && echo met || echo 'NOT MET')"
 
-run_all SQLite "$db"
+run_all sqlite SQLite "$db"
 
 if [ -n "${CUNLU_BENCH_POSTGRES_URL:-}" ]; then
 	pg_db=cunlu_countyday_$$
 	psql -q "$CUNLU_BENCH_POSTGRES_URL" -c "CREATE DATABASE $pg_db" >/dev/null
 	pg=$(sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$pg_db#" <<<"$CUNLU_BENCH_POSTGRES_URL")
 	echo "generating the ${PG_SCALE:-$scale} data set into PostgreSQL"
-	"$work/cunlu" loadgen -scale "${PG_SCALE:-$scale}" -database-url "$pg" | tail -n 2
-	run_all PostgreSQL "$pg" two
+	"$work/cunlu" loadgen -scale "${PG_SCALE:-$scale}" -database-url "$pg" 2>"$out/loadgen-postgresql.log" | tail -n 2 ||
+		{ tail -c 2000 "$out/loadgen-postgresql.log"; exit 1; }
+	run_all postgresql "PostgreSQL, two instances" "$pg" two
 else
 	say ""
 	say "CUNLU_BENCH_POSTGRES_URL not set: PostgreSQL with two instances skipped."

@@ -132,6 +132,9 @@ func (b *bench) search(start, maxRate float64, maxTrials int, trialDur, grace, p
 		sustained = best.rate
 	}
 	limit := ""
+	if firstFail == nil {
+		limit = " (no trial failed: higher rates were not tried)"
+	}
 	if firstFail != nil && firstFail.behind {
 		limit = " (the generator fell behind in the failing trial: the server may do more)"
 	}
