@@ -107,7 +107,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	b.tr = &http.Transport{MaxIdleConns: 4096, MaxIdleConnsPerHost: 4096, IdleConnTimeout: 90 * time.Second,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
-	ctx := context.Background()
+	// Every part ends by itself well before this; it bounds a server that stops answering.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
 	switch *mode {
 	case "startup":
 		return b.startup(*since)

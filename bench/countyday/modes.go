@@ -41,12 +41,13 @@ func (b *bench) openReport(title string, rec *recorder, rate float64, dur time.D
 	took := rec.finished.Sub(rec.started).Seconds()
 	lag99, lagMax, late := rec.lagSummary()
 	planned := int(rate * dur.Seconds())
-	fmt.Fprintf(b.out, "planned %d steps at %.0f/s over %s; %d ended in %.1f s: %.0f steps/s, %.0f HTTP requests/s\n",
-		planned, rate, dur, s.steps, took, float64(s.steps)/took, float64(s.requests)/took)
+	tail := took - float64(planned-1)/rate
+	fmt.Fprintf(b.out, "planned %d steps at %.0f/s over %s; %d ended, the last %.2f s after the last was due: %.0f steps/s and %.0f HTTP requests/s served over %.1f s\n",
+		planned, rate, dur, s.steps, tail, float64(s.steps)/took, float64(s.requests)/took, took)
 	behind := generatorBehind(rec, planned)
 	fmt.Fprintf(b.out, "scheduler: dispatch lag p99 %s, max %s, %d steps dispatched over 10 ms late%s\n",
 		ms(lag99), ms(lagMax), late, map[bool]string{true: ": THE GENERATOR FELL BEHIND (its lateness is in the latencies above)", false: ""}[behind])
-	b.sampler.report(b.out)
+	fmt.Fprint(b.out, rec.machine)
 	return s, behind
 }
 

@@ -122,13 +122,18 @@ func (s *sampler) end() {
 }
 
 // report prints the last run's figures.
-func (s *sampler) report(w io.Writer) {
+func (s *sampler) report(w io.Writer) { fmt.Fprint(w, s.snapshot()) }
+
+// snapshot is the last run's figures as report prints them.
+func (s *sampler) snapshot() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var b strings.Builder
 	for _, p := range s.pids {
-		fmt.Fprintf(w, "server pid %d: peak RSS %.1f MB during the run, CPU %.0f %% of a core\n", p, float64(s.peak[p])/1024, 100*s.cpu[p])
+		fmt.Fprintf(&b, "server pid %d: peak RSS %.1f MB during the run, CPU %.0f %% of a core\n", p, float64(s.peak[p])/1024, 100*s.cpu[p])
 	}
-	fmt.Fprintf(w, "generator: CPU %.0f %% of a core\n", 100*s.self)
+	fmt.Fprintf(&b, "generator: CPU %.0f %% of a core\n", 100*s.self)
+	return b.String()
 }
 
 // peakMB is the highest RSS of any server over every run of this process.

@@ -170,5 +170,6 @@ func (b *bench) runOpen(rate float64, dur, grace time.Duration, seed uint64) *re
 	wg.Wait()
 	rec.finished = time.Now()
 	b.sampler.end()
+	rec.machine = b.sampler.snapshot()
 	return rec
 }

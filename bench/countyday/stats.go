@@ -41,6 +41,7 @@ type recorder struct {
 	notes    map[string]int             // things worth saying that are not errors
 	started  time.Time
 	finished time.Time
+	machine  string // the servers' memory and CPU, and the generator's CPU, over the run
 }
 
 func newRecorder() *recorder {
