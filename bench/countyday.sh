@@ -85,7 +85,7 @@ say "== $(date -u '+%Y-%m-%d %H:%M UTC'); $(uname -sm); $(nproc) cores ($(grep -
 say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); scale $scale; $counties × (40 villagers, 20 partners, 1 coordinator)"
 
 # The data set, generated once per version of what it is made from.
-key=$(cat <(echo "$scale") $(git ls-files app/demo app/db courses app/sandbox/data app/app.go | sort) | sha256sum | cut -c1-16)
+key=$(cat <(echo "$scale") $(git ls-files app/demo app/db courses app/sandbox/data app/app.go | grep -v '_test\.go$' | sort) | sha256sum | cut -c1-16)
 cached=$cache/$scale-$key.db
 if [ ! -f "$cached" ]; then
 	echo "generating the $scale data set (once; kept as $cached)"
