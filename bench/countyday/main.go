@@ -83,7 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	trialDur := fs.Duration("trial", 15*time.Second, "search: each trial's length")
 	p95 := fs.Duration("p95", 100*time.Millisecond, "search: the p95 a trial must meet")
 	p99 := fs.Duration("p99", 300*time.Millisecond, "search: the p99 a trial must meet")
-	burstFirst := fs.Int("burst-first", 3, "burst: the first of the 40 villagers (lv00003)")
+	burstFirst := fs.Int("burst-first", 3, "burst: the first of the villagers (lv00003)")
+	burstSize := fs.Int("burst-size", 40, "burst: how many villagers sign in, then take the quiz and check out")
 	shoppers := fs.String("shoppers", "lv00001,lv00002", "checkout: the learners who check out (loadgen: 1 and 2,000 past orders)")
 	samples := fs.Int("samples", 40, "checkout: checkouts per learner")
 	since := fs.Int64("since", 0, "startup: when the server was started, in Unix nanoseconds")
@@ -136,7 +137,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err = b.setup(ctx, 1, *villagerFirst, 0, 0, 0); err != nil {
 			break
 		}
-		err = b.burst(ctx, *burstFirst)
+		err = b.burst(ctx, *burstFirst, *burstSize)
 	case "checkout":
 		if err = b.setup(ctx, 1, *villagerFirst, 0, 0, 0); err != nil {
 			break

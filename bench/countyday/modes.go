@@ -18,7 +18,6 @@ const (
 	budgetPINP95      = time.Second
 	budgetCheckoutP95 = 20 * time.Millisecond
 	budgetCoordP95    = 100 * time.Millisecond
-	burstSize         = 40
 )
 
 func (b *bench) warmup(rate float64, dur time.Duration) {
@@ -156,11 +155,11 @@ func (b *bench) memoryBudget() {
 	}
 }
 
-// burst is the classroom: 40 villagers sign in with phone and PIN, arriving evenly over
+// burst is the classroom: burstSize (40) villagers sign in with phone and PIN, arriving evenly over
 // 5 s, each from the sign-in page already open on the screen; then the same 40 submit one
 // quiz, arriving evenly over one second, and each checks out straight after (the checkout
 // page, then the order), with one item put in the cart beforehand.
-func (b *bench) burst(ctx context.Context, first int) error {
+func (b *bench) burst(ctx context.Context, first, burstSize int) error {
 	var learners []*user
 	for i := 0; i < burstSize; i++ {
 		n := first + i
@@ -183,7 +182,7 @@ func (b *bench) burst(ctx context.Context, first int) error {
 	window := 5 * time.Second
 	t0 := time.Now().Add(20 * time.Millisecond)
 	last := b.together(learners, func(i int, u *user) {
-		due := t0.Add(time.Duration(i) * window / burstSize)
+		due := t0.Add(time.Duration(i) * window / time.Duration(burstSize))
 		sleepUntil(ctx, due)
 		s := &step{ctx: ctx, u: u, rec: rec, o: outcome{kind: "pin-signin"}}
 		if forms[i] == nil {
@@ -197,7 +196,7 @@ func (b *bench) burst(ctx context.Context, first int) error {
 	rec.table(b.out)
 	s := rec.total(func(k string) bool { return k == "pin-signin" })
 	fmt.Fprintf(b.out, "the last sign-in ended %.2f s after the first was due\n", last.Sub(t0).Seconds())
-	budget(b.out, "40 PIN sign-ins within 5 s, "+b.label, fmt.Sprintf("%d of %d signed in, p95 %s", s.steps-s.errors-s.e503, burstSize, ms(s.p95)),
+	budget(b.out, fmt.Sprintf("%d PIN sign-ins within 5 s, %s", burstSize, b.label), fmt.Sprintf("%d of %d signed in, p95 %s", s.steps-s.errors-s.e503, burstSize, ms(s.p95)),
 		"all signed in, p95 ≤ 1 s", s.errors+s.e503 == 0 && s.steps == burstSize && s.p95 <= budgetPINP95)
 
 	// 2. The classroom. Before it: the lesson open on each screen, one item in each cart.
@@ -235,7 +234,7 @@ func (b *bench) burst(ctx context.Context, first int) error {
 	var mu sync.Mutex
 	acked := map[string]int{}
 	last = b.together(learners, func(i int, u *user) {
-		due := t0.Add(time.Duration(i) * window / burstSize)
+		due := t0.Add(time.Duration(i) * window / time.Duration(burstSize))
 		sleepUntil(ctx, due)
 		s := &step{ctx: ctx, u: u, rec: rec, o: outcome{kind: "classroom quiz-submit"}}
 		s.submit(quizzes[i], answers[i], lesson+"?attempt=")
@@ -268,7 +267,7 @@ func (b *bench) burst(ctx context.Context, first int) error {
 	s = rec.total(nil)
 	fmt.Fprintf(b.out, "acknowledged: %d of %d quiz answers, %d of %d orders; the last step ended %.2f s after the first was due\n",
 		acked["quiz"], burstSize, acked["order"], burstSize, last.Sub(t0).Seconds())
-	budget(b.out, "classroom burst (40 quizzes then checkouts within a second), "+b.label,
+	budget(b.out, fmt.Sprintf("classroom burst (%d quizzes then checkouts within a second), %s", burstSize, b.label),
 		fmt.Sprintf("%d/%d quizzes and %d/%d orders acknowledged, p95 %s", acked["quiz"], burstSize, acked["order"], burstSize, ms(s.p95)),
 		"all acknowledged, p95 ≤ 150 ms", acked["quiz"] == burstSize && acked["order"] == burstSize && s.p95 <= budgetBurstP95)
 	return nil
