@@ -329,7 +329,8 @@ func runCourses(assets Assets, args []string, stdout, stderr io.Writer) int {
 
 // runLoadgen runs "cunlu loadgen [-scale county|tenth|small] [flags]": it fills an empty database
 // (DATABASE_URL or -database-url, SQLite or PostgreSQL) with a generated county for
-// measuring speed at scale. Sign in as loadcoord / load-test-pass.
+// measuring speed at scale. Sign in as loadcoord / load-test-pass; villagers also with their
+// phone and PIN (demo.LoadPhone, demo.LoadPIN).
 func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	scale := "county"
 	var rest []string
@@ -343,9 +344,9 @@ func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(s
 	}
 	size, ok := map[string]demo.LoadSize{
 		"county": demo.CountyScale,
-		"small":  {Townships: 2, Villages: 3, Partners: 60, Villagers: 120, Answers: 6000, ShopOrders: 500, ActiveWeeks: 8},
+		"small":  {Townships: 2, Villages: 3, Partners: 60, Villagers: 120, Answers: 6000, ShopOrders: 500, ActiveWeeks: 8, BusyShopperOrders: 2000},
 		// A tenth of a county: with "county", how cost grows when the data grows ×10.
-		"tenth": {Townships: 20, Villages: 25, Partners: 1000, Villagers: 3000, Answers: 100_000, ShopOrders: 20_000, ActiveWeeks: 8},
+		"tenth": {Townships: 20, Villages: 25, Partners: 1000, Villagers: 3000, Answers: 100_000, ShopOrders: 20_000, ActiveWeeks: 8, BusyShopperOrders: 2000},
 	}[scale]
 	if !ok {
 		fmt.Fprintf(stderr, "cunlu loadgen: -scale must be county, tenth or small\n")
@@ -380,7 +381,7 @@ func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(s
 	}
 	start := time.Now()
 	fmt.Fprintf(stdout, "Generating a %s-scale data set into %s …\n", scale, dbKind(cfg.DatabaseURL))
-	if err := demo.Generate(ctx, g, lib.Catalog(), size, accounts.HashPassword, stdout); err != nil {
+	if err := demo.Generate(ctx, g, lib.Catalog(), size, accounts.HashPassword, accounts.HashPIN, stdout); err != nil {
 		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
 		return 1
 	}

@@ -24,17 +24,24 @@ type LoadSize struct {
 	Answers     int // quiz answers (attempts × questions)
 	ShopOrders  int
 	ActiveWeeks int
+	// BusyShopperOrders, when above zero, sets aside the first two villagers for measuring
+	// checkout against history: lv00002 gets this many past orders and lv00001 exactly
+	// one, and neither gets any of the ShopOrders, which go to everyone else (with at least
+	// four villagers).
+	BusyShopperOrders int
 }
 
 // CountyScale is the data set the speed budgets are measured on.
-var CountyScale = LoadSize{Townships: 20, Villages: 25, Partners: 10000, Villagers: 30000, Answers: 1_000_000, ShopOrders: 200_000, ActiveWeeks: 8}
+var CountyScale = LoadSize{Townships: 20, Villages: 25, Partners: 10000, Villagers: 30000, Answers: 1_000_000, ShopOrders: 200_000, ActiveWeeks: 8, BusyShopperOrders: 2000}
 
 // Generate fills an empty, migrated database with a realistic county: regions, centres,
 // partners and villagers, quiz attempts with every answer, lesson progress, practice
 // tasks, certificates, sandbox orders and activity — and the report roll-ups computed from
 // them, exactly as the live writes would have kept them. It is deterministic (seeded) and
-// reports progress to w. Sign in as "loadcoord" / LoadPassword to see the county.
-func Generate(ctx context.Context, g *gorm.DB, cat *course.Catalog, size LoadSize, hash func(string) (string, error), w io.Writer) error {
+// reports progress to w. Sign in as "loadcoord" / LoadPassword to see the county. Passwords
+// are hashed with hash and the villagers' PIN (LoadPIN) with hashPIN: the caller decides how
+// each kind of secret is stored, as the live accounts do.
+func Generate(ctx context.Context, g *gorm.DB, cat *course.Catalog, size LoadSize, hash, hashPIN func(string) (string, error), w io.Writer) error {
 	var n int64
 	if err := g.WithContext(ctx).Table("users").Count(&n).Error; err != nil {
 		return err
@@ -46,7 +53,11 @@ func Generate(ctx context.Context, g *gorm.DB, cat *course.Catalog, size LoadSiz
 	if err != nil {
 		return err
 	}
-	gen := &generator{ctx: ctx, g: g.WithContext(ctx), cat: cat, size: size, r: rand.New(rand.NewPCG(42, 2026)), w: w, pw: pwHash, now: time.Now().UTC()}
+	pinHash, err := hashPIN(LoadPIN)
+	if err != nil {
+		return err
+	}
+	gen := &generator{ctx: ctx, g: g.WithContext(ctx), cat: cat, size: size, r: rand.New(rand.NewPCG(42, 2026)), w: w, pw: pwHash, pin: pinHash, now: time.Now().UTC()}
 	steps := []struct {
 		name string
 		run  func() error
@@ -71,6 +82,20 @@ func Generate(ctx context.Context, g *gorm.DB, cat *course.Catalog, size LoadSiz
 // LoadPassword is the password of every generated account.
 const LoadPassword = "load-test-pass"
 
+// LoadPIN is the PIN of every generated villager, who signs in at /login/pin with it and
+// their phone number (LoadPhone).
+const LoadPIN = "260418"
+
+// LoadPhone is the phone number of the generated partner (lpNNNNN) or villager (lvNNNNN)
+// numbered n from 1: 150 or 151 and then n-1 in eight digits (lv00001 is 15100000000).
+func LoadPhone(role account.Role, n int) string {
+	prefix := 150
+	if role == account.RoleVillager {
+		prefix = 151
+	}
+	return fmt.Sprintf("%d%08d", prefix, n-1)
+}
+
 type generator struct {
 	ctx  context.Context
 	g    *gorm.DB
@@ -79,6 +104,7 @@ type generator struct {
 	r    *rand.Rand
 	w    io.Writer
 	pw   string
+	pin  string
 	now  time.Time
 
 	county   uint
@@ -153,11 +179,14 @@ func (gen *generator) accounts() error {
 	var users []*account.User
 	add := func(i int, role account.Role, prefix string) {
 		centre := gen.centres[i%len(gen.centres)]
-		phone := fmt.Sprintf("1%d%09d", map[account.Role]int{account.RolePartner: 50, account.RoleVillager: 51}[role], i)
+		phone := LoadPhone(role, i+1)
 		// Most learners came this week; some have not been back for weeks.
 		seen := gen.now.Add(-time.Duration(gen.r.ExpFloat64()*4*24) * time.Hour)
 		u := &account.User{Login: fmt.Sprintf("%s%05d", prefix, i+1), Name: fmt.Sprintf("%s%05d", map[account.Role]string{account.RolePartner: "合伙人", account.RoleVillager: "村民"}[role], i+1),
 			Phone: &phone, Role: role, CentreID: &centre, PasswordHash: gen.pw, Active: true, LastSeenAt: &seen, CreatedAt: gen.now, UpdatedAt: gen.now}
+		if role == account.RoleVillager {
+			u.PINHash = gen.pin
+		}
 		users = append(users, u)
 	}
 	for i := 0; i < gen.size.Partners; i++ {
@@ -374,7 +403,8 @@ type orderItemRow struct {
 
 func (orderItemRow) TableName() string { return "sandbox_order_items" }
 
-// orders places practice-shop orders (cash on pickup, so no wallet moves) for learners.
+// orders places practice-shop orders (cash on pickup, so no wallet moves) for learners, and
+// the busy shopper's and the one-order shopper's (BusyShopperOrders).
 func (gen *generator) orders() error {
 	var products []struct {
 		ID         uint
@@ -386,12 +416,31 @@ func (gen *generator) orders() error {
 	if len(products) == 0 {
 		return fmt.Errorf("the shop catalogue is not loaded")
 	}
-	for start := 0; start < gen.size.ShopOrders; start += 5000 {
-		n := min(5000, gen.size.ShopOrders-start)
+	// The villagers lv00001 and lv00002 follow the partners in gen.learners.
+	first := gen.size.Partners
+	reserved := gen.size.BusyShopperOrders > 0 && gen.size.Villagers >= 4
+	total := gen.size.ShopOrders
+	if reserved {
+		total += 1 + gen.size.BusyShopperOrders
+	}
+	for start := 0; start < total; start += 5000 {
+		n := min(5000, total-start)
 		orders := make([]orderRow, n)
 		prods := make([]int, n)
 		for i := range orders {
-			ln := gen.learners[gen.r.IntN(len(gen.learners))]
+			var ln learnerInfo
+			switch k := start + i; {
+			case k < gen.size.ShopOrders:
+				j := gen.r.IntN(len(gen.learners))
+				if reserved && (j == first || j == first+1) {
+					j += 2 // a villager who is not set aside
+				}
+				ln = gen.learners[j]
+			case k == gen.size.ShopOrders:
+				ln = gen.learners[first] // lv00001's one order
+			default:
+				ln = gen.learners[first+1] // lv00002's many
+			}
 			p := gen.r.IntN(len(products))
 			at := gen.now.Add(-time.Duration(gen.r.IntN(56*24)) * time.Hour)
 			centre := ln.centre
@@ -414,6 +463,9 @@ func (gen *generator) orders() error {
 		if err := gen.insert(items, 1000); err != nil {
 			return err
 		}
+	}
+	if reserved {
+		fmt.Fprintf(gen.w, "  lv00001 has 1 past order, lv00002 has %d\n", gen.size.BusyShopperOrders)
 	}
 	return nil
 }

@@ -33,8 +33,8 @@ func TestGenerateIsConsistent(t *testing.T) {
 		if err := sandbox.NewService(g, accounts, nil).LoadCatalog(ctx); err != nil {
 			t.Fatal(err)
 		}
-		size := demo.LoadSize{Townships: 2, Villages: 2, Partners: 40, Villagers: 60, Answers: 3000, ShopOrders: 300, ActiveWeeks: 4}
-		if err := demo.Generate(ctx, g, cat, size, accounts.HashPassword, io.Discard); err != nil {
+		size := demo.LoadSize{Townships: 2, Villages: 2, Partners: 40, Villagers: 60, Answers: 3000, ShopOrders: 300, ActiveWeeks: 4, BusyShopperOrders: 50}
+		if err := demo.Generate(ctx, g, cat, size, accounts.HashPassword, accounts.HashPIN, io.Discard); err != nil {
 			t.Fatal(err)
 		}
 		count := func(table string) int64 {
@@ -57,8 +57,18 @@ func TestGenerateIsConsistent(t *testing.T) {
 		if n := count("quiz_answers"); n < 3000 {
 			t.Errorf("%d answers, want at least 3000", n)
 		}
-		if n := count("sandbox_orders"); n != 300 {
-			t.Errorf("%d orders, want 300", n)
+		if n := count("sandbox_orders"); n != 300+1+50 {
+			t.Errorf("%d orders, want 351", n)
+		}
+		// The two shoppers set aside for the checkout benchmark have exactly their orders.
+		for login, want := range map[string]int64{"lv00001": 1, "lv00002": 50} {
+			var n int64
+			if err := g.Table("sandbox_orders").Joins("JOIN users ON users.id = sandbox_orders.user_id").Where("users.login = ?", login).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Errorf("%s has %d past orders, want %d", login, n, want)
+			}
 		}
 		checks := map[string][2]string{
 			"attempts":        {"SELECT COALESCE(SUM(attempts), 0) FROM learner_stats", "SELECT COUNT(*) FROM quiz_attempts"},
@@ -74,6 +84,20 @@ func TestGenerateIsConsistent(t *testing.T) {
 			if a, b := sum(q[0]), sum(q[1]); a != b || a == 0 && name != "centre mastery" && name != "course mastery" {
 				t.Errorf("%s: roll-up %d, rows %d", name, a, b)
 			}
+		}
+		// Villagers sign in with their phone and the PIN; partners have none.
+		if err := account.CheckPIN(demo.LoadPIN); err != nil {
+			t.Errorf("LoadPIN %s breaks the PIN rules: %v", demo.LoadPIN, err)
+		}
+		u, err := accounts.SignInPIN(ctx, demo.LoadPhone(account.RoleVillager, 3), demo.LoadPIN, "192.0.2.1")
+		if err != nil || u.Login != "lv00003" {
+			t.Errorf("PIN sign-in of lv00003: %v, %v", u, err)
+		}
+		if _, err := accounts.SignInPIN(ctx, demo.LoadPhone(account.RolePartner, 3), demo.LoadPIN, "192.0.2.1"); err == nil {
+			t.Error("a partner signed in with the villagers' PIN")
+		}
+		if u, err := accounts.SignIn(ctx, "lp00002", demo.LoadPassword, "192.0.2.1"); err != nil || u.PhoneNumber() != demo.LoadPhone(account.RolePartner, 2) {
+			t.Errorf("password sign-in of lp00002: %v, %v", u, err)
 		}
 		// The coordinator's overview agrees with the rows.
 		var county account.Region
