@@ -601,7 +601,7 @@ func checkConsistent(t *testing.T, kind string, g *gorm.DB) {
 	err := g.Raw(`SELECT w.user_id, w.balance_cents AS balance,
 		CAST((SELECT COALESCE(SUM(l.amount_cents), 0) FROM sandbox_ledger l WHERE l.user_id = w.user_id) AS BIGINT) AS ledger,
 		CAST((SELECT COALESCE(SUM(o.total_cents), 0) FROM sandbox_orders o WHERE o.user_id = w.user_id AND o.payment = 'wallet') AS BIGINT) AS paid,
-		CAST((SELECT COALESCE(SUM(a.amount_cents), 0) FROM sandbox_aftersales a WHERE a.user_id = w.user_id AND a.refunded_at IS NOT NULL) AS BIGINT) AS refunded,
+		CAST((SELECT COALESCE(SUM(a.amount_cents), 0) FROM sandbox_aftersales a WHERE a.user_id = w.user_id AND a.refund_to = 'wallet' AND a.refunded_at IS NOT NULL) AS BIGINT) AS refunded,
 		CAST((SELECT COALESCE(SUM(l.amount_cents), 0) FROM sandbox_ledger l WHERE l.user_id = w.user_id AND l.kind NOT IN ('payment', 'refund')) AS BIGINT) AS other
 		FROM sandbox_wallets w ORDER BY w.user_id`).Scan(&wallets).Error
 	if err != nil {
@@ -612,7 +612,7 @@ func checkConsistent(t *testing.T, kind string, g *gorm.DB) {
 			t.Errorf("wallet of user %d: balance %d, but start %d + ledger %d = %d", w.UserID, w.Balance, sandbox.StartBalance, w.Ledger, sandbox.StartBalance+w.Ledger)
 		}
 		if want := sandbox.StartBalance - w.Paid + w.Refunded + w.Other; w.Balance != want {
-			t.Errorf("wallet of user %d: balance %d, but start − wallet orders %d + refunds %d + other movements %d = %d",
+			t.Errorf("wallet of user %d: balance %d, but start − wallet orders %d + refunds into it %d + other movements %d = %d",
 				w.UserID, w.Balance, w.Paid, w.Refunded, w.Other, want)
 		}
 		if w.Balance < 0 {

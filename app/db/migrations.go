@@ -21,6 +21,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0005_reports", Migrate: migrate0005},
 		{ID: "0006_quiz_write_indexes", Migrate: migrate0006},
 		{ID: "0007_must_change_password", Migrate: migrate0007},
+		{ID: "0008_refund_to", Migrate: migrate0008},
 	}
 }
 
@@ -689,4 +690,15 @@ func migrate0006(tx *gorm.DB) error {
 // password): their owner must choose their own before doing anything else.
 func migrate0007(tx *gorm.DB) error {
 	return tx.Exec("ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE").Error
+}
+
+// migrate0008 records where a practice-shop refund goes: back the way the order was paid
+// (the wallet, or cash at the centre). Returns still waiting for their refund take it from
+// their order; those already refunded were credited to the wallet, and say so.
+func migrate0008(tx *gorm.DB) error {
+	if err := tx.Exec("ALTER TABLE sandbox_aftersales ADD COLUMN refund_to VARCHAR(10) NOT NULL DEFAULT 'wallet'").Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE sandbox_aftersales SET refund_to = 'cash' WHERE refunded_at IS NULL
+		AND order_id IN (SELECT id FROM sandbox_orders WHERE payment = 'cash')`).Error
 }

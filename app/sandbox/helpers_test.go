@@ -231,7 +231,7 @@ func (w *world) forceStock(t *testing.T, o sandbox.Owner, p *sandbox.Product, st
 }
 
 // checkMoney asserts the money invariant of every wallet as stored: the balance is the
-// starting balance less what was paid from the wallet plus what was refunded, and it is
+// starting balance less what was paid from the wallet plus what was refunded into it, and it is
 // the starting balance plus the sum of the wallet's ledger.
 func (w *world) checkMoney(t *testing.T) {
 	t.Helper()
@@ -244,7 +244,7 @@ func (w *world) checkMoney(t *testing.T) {
 		var paid, refunded, ledger int64
 		must(t, w.g.Model(&sandbox.Order{}).Where("user_id = ? AND payment = ?", wl.UserID, sandbox.PaymentWallet).
 			Select("COALESCE(SUM(total_cents), 0)").Scan(&paid).Error)
-		must(t, w.g.Model(&sandbox.Aftersale{}).Where("user_id = ? AND refunded_at IS NOT NULL", wl.UserID).
+		must(t, w.g.Model(&sandbox.Aftersale{}).Where("user_id = ? AND refund_to = ? AND refunded_at IS NOT NULL", wl.UserID, sandbox.RefundWallet).
 			Select("COALESCE(SUM(amount_cents), 0)").Scan(&refunded).Error)
 		must(t, w.g.Model(&sandbox.LedgerEntry{}).Where("user_id = ?", wl.UserID).
 			Select("COALESCE(SUM(amount_cents), 0)").Scan(&ledger).Error)

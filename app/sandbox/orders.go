@@ -71,12 +71,19 @@ type Aftersale struct {
 	Reason      string
 	Note        string
 	AmountCents int64
+	RefundTo    string // RefundWallet or RefundCash: the way the money came
 	RequestedAt time.Time
 	ResolveAt   time.Time
 	RefundedAt  *time.Time
 }
 
 func (Aftersale) TableName() string { return "sandbox_aftersales" }
+
+// Where a refund goes: back the way the money came.
+const (
+	RefundWallet = "wallet" // paid from the wallet: refunded into it
+	RefundCash   = "cash"   // paid in cash at pickup: refunded in cash at the centre, not into the wallet
+)
 
 // Return reasons a learner can choose.
 var ReturnReasons = []string{"damaged", "wrong_item", "not_as_described", "not_needed"}
@@ -166,7 +173,8 @@ func (s *Service) inOrder(ctx context.Context, o Owner, orderID uint, preload st
 	})
 }
 
-// settle credits refunds whose time has come on the owner's simulated clock.
+// settle makes the refunds whose time has come on the owner's simulated clock, crediting
+// the wallet with those paid from it (cash is handed back at the centre, outside the wallet).
 func (s *Service) settle(tx *gorm.DB, userID uint) error {
 	var w Wallet
 	res := tx.Where("user_id = ?", userID).Limit(1).Find(&w)
@@ -183,7 +191,7 @@ func (s *Service) settle(tx *gorm.DB, userID uint) error {
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected == 0 {
+		if res.RowsAffected == 0 || a.RefundTo != RefundWallet {
 			continue
 		}
 		orderID := a.OrderID
@@ -272,7 +280,9 @@ func (s *Service) PickUp(ctx context.Context, o Owner, orderID uint, code string
 }
 
 // RequestReturn asks for a return and refund of a received order (once per order). The
-// refund reaches the wallet a simulated day later.
+// refund is made a simulated day later, the way the order was paid: into the wallet, or in
+// cash at the centre for cash on pickup. (A cash order is received, and so paid, only when
+// picked up: before that there is nothing to refund.)
 func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reason, note string) error {
 	if !slices.Contains(ReturnReasons, reason) {
 		return errs.Field("reason", "shop.error.return_reason")
@@ -289,8 +299,12 @@ func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reas
 		if !ord.Received(now) {
 			return errs.New(errs.Conflict, "shop.error.return_too_early")
 		}
-		amount := ord.TotalCents
-		a := Aftersale{OrderID: ord.ID, UserID: o.UserID, Reason: reason, Note: note, AmountCents: amount, RequestedAt: now, ResolveAt: now.Add(24 * time.Hour)}
+		to := RefundWallet
+		if ord.Payment == PaymentCash {
+			to = RefundCash
+		}
+		a := Aftersale{OrderID: ord.ID, UserID: o.UserID, Reason: reason, Note: note, AmountCents: ord.TotalCents, RefundTo: to,
+			RequestedAt: now, ResolveAt: now.Add(24 * time.Hour)}
 		return tx.Create(&a).Error
 	})
 	return errs.Wrap(err, "request return")

@@ -295,3 +295,51 @@ func TestOrderIsolation(t *testing.T) {
 		}
 	})
 }
+
+// TestReturnRefundsTheWayItWasPaid: a return's refund goes back the way the money came. A
+// wallet order is refunded into the wallet; an order paid in cash at pickup is refunded in
+// cash at the centre, so however often it is returned the wallet neither grows nor shows a
+// refund; a cash order not yet picked up (and so not yet paid) cannot be returned.
+func TestReturnRefundsTheWayItWasPaid(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		fert := w.product(t, "复合肥 40公斤", 13800)
+		o := w.villager(t)
+
+		unpaid := w.arrive(t, o, w.buy(t, o, w.form(sandbox.DeliveryPickup, sandbox.PaymentCash), fert).ID)
+		wantErr(t, w.svc.RequestReturn(w.ctx, o, unpaid.ID, "not_needed", ""), errs.Conflict, "shop.error.return_too_early")
+
+		for range 3 {
+			ord := w.arrive(t, o, w.buy(t, o, w.form(sandbox.DeliveryPickup, sandbox.PaymentCash), fert).ID)
+			must(t, w.svc.PickUp(w.ctx, o, ord.ID, ord.PickupCode)) // paid in cash at the counter
+			must(t, w.svc.RequestReturn(w.ctx, o, ord.ID, "damaged", ""))
+			must(t, w.svc.FastForward(w.ctx, o, ord.ID))
+			got, _, err := w.svc.Order(w.ctx, o, ord.ID)
+			must(t, err)
+			if a := got.Aftersale; a.RefundedAt == nil || a.AmountCents != ord.TotalCents || a.RefundTo != sandbox.RefundCash {
+				t.Fatalf("cash return not refunded in cash: %+v", a)
+			}
+		}
+		if got := w.balance(t, o); got != sandbox.StartBalance {
+			t.Errorf("three cash returns moved the wallet to %d, want %d", got, sandbox.StartBalance)
+		}
+		if n := w.count(t, "sandbox_ledger", o.UserID); n != 0 {
+			t.Errorf("%d ledger entries after cash orders and their returns, want none", n)
+		}
+
+		ord := w.arrive(t, o, w.buy(t, o, w.form(sandbox.DeliveryPickup, sandbox.PaymentWallet), fert).ID)
+		must(t, w.svc.PickUp(w.ctx, o, ord.ID, ord.PickupCode))
+		must(t, w.svc.RequestReturn(w.ctx, o, ord.ID, "damaged", ""))
+		must(t, w.svc.FastForward(w.ctx, o, ord.ID))
+		if got := w.balance(t, o); got != sandbox.StartBalance {
+			t.Errorf("a wallet return left the wallet at %d, want %d", got, sandbox.StartBalance)
+		}
+		got, _, err := w.svc.Order(w.ctx, o, ord.ID)
+		must(t, err)
+		if got.Aftersale.RefundTo != sandbox.RefundWallet {
+			t.Errorf("wallet return refunded to %q", got.Aftersale.RefundTo)
+		}
+		w.checkMoney(t)
+	})
+}

@@ -1,0 +1,4 @@
+package db
+
+// Migrations is the schema's history, for tests that stop it part way.
+var Migrations = migrations
