@@ -58,3 +58,78 @@ func TestSecurityLargeBodiesOnlyOnPhotoRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityRefusedListingLeavesNoPhoto: a listing refused for what was typed stores
+// nothing, not even its photo, and shows the form again with the message and the text kept;
+// a good one stores exactly one listing and one photo.
+func TestSecurityRefusedListingLeavesNoPhoto(t *testing.T) {
+	env := apptest.New(t)
+	p := sellerClient(t, env)
+	photo := photoJPEG(t)
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for key, vs := range goodListing {
+			f[key] = vs
+		}
+		f.Set(k, v)
+		return f
+	}
+	photos, listings := countRows(t, env, "sell_photos", "1 = 1"), countRows(t, env, "sell_listings", "1 = 1")
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"no title", with("title", ""), "太短"},
+		{"a title of one letter", with("title", "桃"), "太短"},
+		{"a title with NUL", with("title", "猕猴\x00桃"), "不能用的字符"},
+		{"a title too long", with("title", strings.Repeat("桃", 61)), "太长"},
+		{"a description too long", with("description", strings.Repeat("甜", 1001)), "太长"},
+	} {
+		r := p.PostFile("/shop/sell/listings", tc.form, "photo", "kiwi.jpg", "image/jpeg", photo)
+		m := errorMessage.FindStringSubmatch(r.Body)
+		if r.Status != http.StatusBadRequest || m == nil || !strings.Contains(m[1], tc.want) {
+			t.Errorf("%s: status %d, message %v; want 400 saying %q", tc.name, r.Status, m, tc.want)
+		}
+		if !strings.Contains(r.Body, `value="39.9"`) {
+			t.Errorf("%s: the typed price is not kept in the form", tc.name)
+		}
+	}
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos {
+		t.Errorf("five refused listings left photos behind: %d → %d", photos, n)
+	}
+	if n := countRows(t, env, "sell_listings", "1 = 1"); n != listings {
+		t.Errorf("refused listings were stored: %d → %d", listings, n)
+	}
+	r := p.PostFile("/shop/sell/listings", goodListing, "photo", "kiwi.jpg", "image/jpeg", photo)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("good listing: %d\n%s", r.Status, r.Body)
+	}
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 {
+		t.Errorf("a good listing stored %d photos, want 1", n-photos)
+	}
+	if n := countRows(t, env, "sell_listings", "1 = 1"); n != listings+1 {
+		t.Errorf("a good listing stored %d listings, want 1", n-listings)
+	}
+	// Editing it with a bad title and a new photo changes nothing either.
+	var l sandbox.Listing
+	if err := env.App.Accounts.DB().Order("id DESC").Take(&l).Error; err != nil || l.PhotoID == nil {
+		t.Fatalf("the good listing has no photo (%v)", err)
+	}
+	if r := p.PostFile(r.Location, with("title", ""), "photo", "kiwi.jpg", "image/jpeg", photo); r.Status != http.StatusBadRequest {
+		t.Errorf("edit with no title: status %d, want 400", r.Status)
+	}
+	var after sandbox.Listing
+	env.App.Accounts.DB().Take(&after, l.ID)
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 || *after.PhotoID != *l.PhotoID || after.Title != l.Title {
+		t.Errorf("a refused edit changed the listing or its photos: %d photos, photo %d → %d", n-photos, *l.PhotoID, *after.PhotoID)
+	}
+	// A good edit with a new photo replaces the old one.
+	if r := p.PostFile(r.Location, goodListing, "photo", "kiwi.jpg", "image/jpeg", photo); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit with a new photo: %d\n%s", r.Status, r.Body)
+	}
+	env.App.Accounts.DB().Take(&after, l.ID)
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 || *after.PhotoID == *l.PhotoID {
+		t.Errorf("after a new photo: %d photos stored (want 1), photo %d → %d", n-photos, *l.PhotoID, *after.PhotoID)
+	}
+}
