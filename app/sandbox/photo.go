@@ -108,12 +108,6 @@ func scale(src image.Image, side int) *image.RGBA {
 	return dst
 }
 
-// SavePhoto stores a prepared photo for the owner.
-func (s *Service) SavePhoto(ctx context.Context, o Owner, data []byte, w, h int) (*Photo, error) {
-	p := &Photo{UserID: o.UserID, Data: data, Width: w, Height: h, CreatedAt: s.now()}
-	return p, errs.Wrap(s.db.WithContext(ctx).Create(p).Error, "save photo")
-}
-
 // Photo returns one of the owner's photos; another sandbox's photo is NotFound.
 func (s *Service) Photo(ctx context.Context, o Owner, id uint) (*Photo, error) {
 	var p Photo

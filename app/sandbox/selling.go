@@ -2,7 +2,7 @@ package sandbox
 
 import (
 	"context"
-
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -211,7 +211,7 @@ type ListingForm struct {
 	PriceCents    int64
 	ShippingCents int64
 	Stock         int
-	PhotoID       uint // a photo the owner uploaded, or 0 to keep the current one
+	Photo         io.Reader // the uploaded photo file, or nil to keep the current one
 }
 
 func checkListing(f ListingForm) (ListingForm, error) {
@@ -233,11 +233,22 @@ func checkListing(f ListingForm) (ListingForm, error) {
 	return f, nil
 }
 
-// SaveListing creates a listing (id 0) or edits one of the owner's listings.
+// SaveListing creates a listing (id 0) or edits one of the owner's listings. The typed
+// fields are checked first; only then is a photo read and re-encoded (PreparePhoto), and it
+// is stored in the same transaction as the listing, replacing the listing's old photo: a
+// refused listing leaves no photo behind.
 func (s *Service) SaveListing(ctx context.Context, o Owner, id uint, f ListingForm) (*Listing, error) {
 	f, err := checkListing(f)
 	if err != nil {
 		return nil, err
+	}
+	var photo *Photo
+	if f.Photo != nil {
+		data, w, h, err := PreparePhoto(f.Photo)
+		if err != nil {
+			return nil, err
+		}
+		photo = &Photo{UserID: o.UserID, Data: data, Width: w, Height: h, CreatedAt: s.now()}
 	}
 	var out Listing
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -248,31 +259,30 @@ func (s *Service) SaveListing(ctx context.Context, o Owner, id uint, f ListingFo
 		if n == 0 {
 			return errs.New(errs.Conflict, "sell.error.no_shop")
 		}
-		if f.PhotoID != 0 {
-			if err := tx.Model(&Photo{}).Where("id = ? AND user_id = ?", f.PhotoID, o.UserID).Count(&n).Error; err != nil {
+		now := s.now()
+		var old *uint
+		if id == 0 {
+			out = Listing{UserID: o.UserID, CreatedAt: now}
+		} else {
+			if err := tx.Where("id = ? AND user_id = ?", id, o.UserID).Take(&out).Error; err != nil {
+				return notFound(err)
+			}
+			old = out.PhotoID
+		}
+		if photo != nil {
+			if err := tx.Create(photo).Error; err != nil {
 				return err
 			}
-			if n == 0 {
-				return errs.Field("photo", "sell.error.photo_missing")
-			}
-		}
-		now := s.now()
-		if id == 0 {
-			out = Listing{UserID: o.UserID, Title: f.Title, Description: f.Description, PriceCents: f.PriceCents,
-				ShippingCents: f.ShippingCents, Stock: f.Stock, CreatedAt: now, UpdatedAt: now}
-			if f.PhotoID != 0 {
-				out.PhotoID = &f.PhotoID
-			}
-			return tx.Create(&out).Error
-		}
-		if err := tx.Where("id = ? AND user_id = ?", id, o.UserID).Take(&out).Error; err != nil {
-			return notFound(err)
+			out.PhotoID = &photo.ID
 		}
 		out.Title, out.Description, out.PriceCents, out.ShippingCents, out.Stock, out.UpdatedAt = f.Title, f.Description, f.PriceCents, f.ShippingCents, f.Stock, now
-		if f.PhotoID != 0 {
-			out.PhotoID = &f.PhotoID
+		if err := tx.Save(&out).Error; err != nil {
+			return err
 		}
-		return tx.Save(&out).Error
+		if photo != nil && old != nil {
+			return tx.Where("id = ? AND user_id = ?", *old, o.UserID).Delete(&Photo{}).Error
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "save listing")

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -16,6 +15,13 @@ var (
 	learners     = []account.Role{account.RolePartner, account.RoleVillager}
 	partners     = []account.Role{account.RolePartner}
 )
+
+// photoRoutes are the routes that take a product photo, by method and route path: the only
+// ones whose body may be larger than the 1 MB of every other form (server.go).
+var photoRoutes = map[string]bool{
+	http.MethodPost + " /shop/sell/listings":     true,
+	http.MethodPost + " /shop/sell/listings/:id": true,
+}
 
 // registerRoutes is the route table. Every page and action goes through handle or public,
 // which add CSRF checking, the session and the role check; the route-table test fails if a
@@ -58,7 +64,7 @@ func (s *Server) registerRoutes() {
 
 	shop := func(method, path string, h echo.HandlerFunc, roles []account.Role) {
 		mw := []echo.MiddlewareFunc{s.csrfCheck, s.loadSession, s.require(roles...), s.withShopper}
-		if strings.HasPrefix(path, "/shop/sell/listings") {
+		if photoRoutes[method+" "+path] {
 			// A phone photo plus the form: a little over the photo limit; PreparePhoto says
 			// "too big" with a clear message below it, the server's 413 page above it.
 			mw = append([]echo.MiddlewareFunc{middleware.BodyLimit("11M")}, mw...)

@@ -18,7 +18,8 @@ package web_test
 //     (load_test.go, lint_test.go, and the fuzz test's checkSafeHTML).
 //
 // Stored and reflected XSS are in security_xss_test.go, the table of hostile inputs in
-// security_hostile_test.go, account safety in security_account_test.go.
+// security_hostile_test.go, account safety in security_account_test.go, product photo uploads
+// (body limits, decoding, requests out of time) in security_upload_test.go.
 
 import (
 	"bytes"

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -186,7 +185,7 @@ func (s *Server) middleware() {
 	}
 	// Forms are small; only product photo uploads get a larger limit, on their own routes.
 	s.e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: func(c echo.Context) bool {
-		return strings.HasPrefix(c.Path(), "/shop/sell/listings")
+		return photoRoutes[c.Request().Method+" "+c.Path()]
 	}}))
 	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
 }

@@ -145,7 +145,7 @@ func yuanInput(cents int64) string {
 
 // sellListingSave is POST /shop/sell/listings and POST /shop/sell/listings/:id (multipart:
 // title, description, price, shipping, stock, photo). The photo is checked to be an image,
-// resized and re-encoded before anything is saved.
+// resized, re-encoded and stored with the listing, once the typed fields are good.
 func (s *Server) sellListingSave(c echo.Context) error {
 	ctx := c.Request().Context()
 	o := shopperOf(c).Owner
@@ -183,16 +183,8 @@ func (s *Server) sellListingSave(c echo.Context) error {
 		if err != nil {
 			return fail(errs.Field("photo", "sell.error.photo_unreadable"))
 		}
-		data, w, h, err := sandbox.PreparePhoto(file)
-		file.Close()
-		if err != nil {
-			return fail(err)
-		}
-		p, err := s.shop.SavePhoto(ctx, o, data, w, h)
-		if err != nil {
-			return err
-		}
-		f.PhotoID = p.ID
+		defer file.Close()
+		f.Photo = file
 	} else if !errors.Is(ferr, http.ErrMissingFile) {
 		return fail(errs.Field("photo", "sell.error.photo_unreadable"))
 	}

@@ -1,0 +1,135 @@
+package web_test
+
+// Product photo uploads: the large body limit, what is stored when a listing is refused,
+// the bound on decoding, and requests that run out of time.
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"cunlu/app/account"
+	"cunlu/app/apptest"
+	"cunlu/app/sandbox"
+)
+
+// sellerClient signs the demo partner in and opens their practice shop.
+func sellerClient(t *testing.T, env *apptest.Env) *apptest.Client {
+	t.Helper()
+	p := env.Client(t)
+	p.SignIn(signIns[account.RolePartner][0], signIns[account.RolePartner][1])
+	if r := p.Post("/shop/sell/shop", url.Values{"name": {"测试小店"}, "centre_id": {"1"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("open shop: %d\n%s", r.Status, r.Body)
+	}
+	return p
+}
+
+// goodListing is a listing form every check accepts.
+var goodListing = url.Values{"title": {"猕猴桃 5斤"}, "description": {"红心猕猴桃，今天早上摘的"}, "price": {"39.9"}, "shipping": {"8"}, "stock": {"5"}}
+
+// TestSecurityLargeBodiesOnlyOnPhotoRoutes: the 11 MB limit belongs to the two routes that
+// take a photo (a new listing, an edited one); every other address under
+// /shop/sell/listings keeps the 1 MB limit of all forms.
+func TestSecurityLargeBodiesOnlyOnPhotoRoutes(t *testing.T) {
+	env := apptest.New(t)
+	p := sellerClient(t, env)
+	r := p.PostFile("/shop/sell/listings", goodListing, "", "", "", nil)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("listing: %d\n%s", r.Status, r.Body)
+	}
+	listing := r.Location // /shop/sell/listings/:id
+	padding := strings.Repeat("a", 5<<20)
+	r = p.Post(listing+"/pause", url.Values{"paused": {"1"}, "padding": {padding}})
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "提交的内容太大了") {
+		t.Errorf("5 MB form to %s/pause: status %d, want 413 with the message", listing, r.Status)
+	}
+	var l sandbox.Listing
+	if err := env.App.Accounts.DB().Order("id DESC").Take(&l).Error; err != nil || l.Paused {
+		t.Errorf("the refused pause paused the listing (%v)", err)
+	}
+	// A 5 MB photo fits the photo routes' limit: it is read and judged by its content.
+	photo := append(photoJPEG(t), bytes.Repeat([]byte{0}, 5<<20)...)
+	for _, path := range []string{"/shop/sell/listings", listing} {
+		r := p.PostFile(path, goodListing, "photo", "big.jpg", "image/jpeg", photo)
+		if r.Status == http.StatusRequestEntityTooLarge || r.Status >= 500 {
+			t.Errorf("5 MB photo to %s: status %d, want it accepted or refused for its content", path, r.Status)
+		}
+	}
+}
+
+// TestSecurityRefusedListingLeavesNoPhoto: a listing refused for what was typed stores
+// nothing, not even its photo, and shows the form again with the message and the text kept;
+// a good one stores exactly one listing and one photo.
+func TestSecurityRefusedListingLeavesNoPhoto(t *testing.T) {
+	env := apptest.New(t)
+	p := sellerClient(t, env)
+	photo := photoJPEG(t)
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for key, vs := range goodListing {
+			f[key] = vs
+		}
+		f.Set(k, v)
+		return f
+	}
+	photos, listings := countRows(t, env, "sell_photos", "1 = 1"), countRows(t, env, "sell_listings", "1 = 1")
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"no title", with("title", ""), "太短"},
+		{"a title of one letter", with("title", "桃"), "太短"},
+		{"a title with NUL", with("title", "猕猴\x00桃"), "不能用的字符"},
+		{"a title too long", with("title", strings.Repeat("桃", 61)), "太长"},
+		{"a description too long", with("description", strings.Repeat("甜", 1001)), "太长"},
+	} {
+		r := p.PostFile("/shop/sell/listings", tc.form, "photo", "kiwi.jpg", "image/jpeg", photo)
+		m := errorMessage.FindStringSubmatch(r.Body)
+		if r.Status != http.StatusBadRequest || m == nil || !strings.Contains(m[1], tc.want) {
+			t.Errorf("%s: status %d, message %v; want 400 saying %q", tc.name, r.Status, m, tc.want)
+		}
+		if !strings.Contains(r.Body, `value="39.9"`) {
+			t.Errorf("%s: the typed price is not kept in the form", tc.name)
+		}
+	}
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos {
+		t.Errorf("five refused listings left photos behind: %d → %d", photos, n)
+	}
+	if n := countRows(t, env, "sell_listings", "1 = 1"); n != listings {
+		t.Errorf("refused listings were stored: %d → %d", listings, n)
+	}
+	r := p.PostFile("/shop/sell/listings", goodListing, "photo", "kiwi.jpg", "image/jpeg", photo)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("good listing: %d\n%s", r.Status, r.Body)
+	}
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 {
+		t.Errorf("a good listing stored %d photos, want 1", n-photos)
+	}
+	if n := countRows(t, env, "sell_listings", "1 = 1"); n != listings+1 {
+		t.Errorf("a good listing stored %d listings, want 1", n-listings)
+	}
+	// Editing it with a bad title and a new photo changes nothing either.
+	var l sandbox.Listing
+	if err := env.App.Accounts.DB().Order("id DESC").Take(&l).Error; err != nil || l.PhotoID == nil {
+		t.Fatalf("the good listing has no photo (%v)", err)
+	}
+	if r := p.PostFile(r.Location, with("title", ""), "photo", "kiwi.jpg", "image/jpeg", photo); r.Status != http.StatusBadRequest {
+		t.Errorf("edit with no title: status %d, want 400", r.Status)
+	}
+	var after sandbox.Listing
+	env.App.Accounts.DB().Take(&after, l.ID)
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 || *after.PhotoID != *l.PhotoID || after.Title != l.Title {
+		t.Errorf("a refused edit changed the listing or its photos: %d photos, photo %d → %d", n-photos, *l.PhotoID, *after.PhotoID)
+	}
+	// A good edit with a new photo replaces the old one.
+	if r := p.PostFile(r.Location, goodListing, "photo", "kiwi.jpg", "image/jpeg", photo); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit with a new photo: %d\n%s", r.Status, r.Body)
+	}
+	env.App.Accounts.DB().Take(&after, l.ID)
+	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 || *after.PhotoID == *l.PhotoID {
+		t.Errorf("after a new photo: %d photos stored (want 1), photo %d → %d", n-photos, *l.PhotoID, *after.PhotoID)
+	}
+}
