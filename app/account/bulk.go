@@ -232,6 +232,8 @@ func (s *Service) PlanEnrolment(ctx context.Context, actor *User, scope *Region,
 			bad("name", "enrol.error.missing", nil)
 		case errors.As(err, &e) && e.Key == "error.too_long":
 			bad("name", "enrol.error.name_too_long", e.Args)
+		case errors.As(err, &e) && e.Key == "error.text_invisible":
+			bad("name", e.Key, nil)
 		default:
 			bad("name", "enrol.error.name_invalid", nil)
 		}

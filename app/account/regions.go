@@ -7,12 +7,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"cunlu/app/errs"
+	"cunlu/app/textcheck"
 )
 
 // RegionForm is what an admin types to create or rename a region.
@@ -22,11 +22,12 @@ type RegionForm struct {
 	ParentID uint // 0 for a county
 }
 
-// cleanName trims a person's or place's name and checks it is 1–max characters of text.
+// cleanName trims a person's or place's name and checks it is 1–max characters of text
+// that shows as it is stored (textcheck.Name).
 func cleanName(field, name string, max int) (string, error) {
 	name = strings.TrimSpace(name)
-	if !utf8.ValidString(name) {
-		return "", errs.Field(field, "error.text_invalid")
+	if err := textcheck.Name(field, name); err != nil {
+		return "", err
 	}
 	n := utf8.RuneCountInString(name)
 	if n == 0 {
@@ -34,11 +35,6 @@ func cleanName(field, name string, max int) (string, error) {
 	}
 	if n > max {
 		return "", errs.Field(field, "error.too_long").With("Max", max)
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", errs.Field(field, "error.text_invalid")
-		}
 	}
 	return name, nil
 }

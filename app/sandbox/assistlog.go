@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cunlu/app/errs"
+	"cunlu/app/textcheck"
 )
 
 // AssistKinds are the services a partner records in the assist log.
@@ -30,7 +31,7 @@ func (s *Service) RecordAssist(ctx context.Context, partnerID, villagerID uint, 
 	if !slices.Contains(AssistKinds, kind) {
 		return nil, errs.Field("kind", "assist.error.kind")
 	}
-	note, err := cleanText("note", note, 0, 200)
+	note, err := cleanText(textcheck.Text, "note", note, 0, 200)
 	if err != nil {
 		return nil, err
 	}

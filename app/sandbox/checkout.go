@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"cunlu/app/errs"
+	"cunlu/app/textcheck"
 )
 
 // Outcome codes let a trainer rehearse what goes wrong in real shopping, like a payment
@@ -79,6 +80,9 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 	case DeliveryHome:
 		if n := utf8.RuneCountInString(f.Address); n < 4 || n > 200 || !utf8.ValidString(f.Address) || strings.ContainsRune(f.Address, 0) {
 			return nil, errs.Field("address", "shop.error.address")
+		}
+		if err := textcheck.Name("address", f.Address); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, errs.Field("delivery", "shop.error.delivery")

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"cunlu/app/errs"
+	"cunlu/app/textcheck"
 )
 
 // Delivery and payment choices.
@@ -287,7 +288,7 @@ func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reas
 	if !slices.Contains(ReturnReasons, reason) {
 		return errs.Field("reason", "shop.error.return_reason")
 	}
-	note, err := cleanText("note", note, 0, 300)
+	note, err := cleanText(textcheck.Text, "note", note, 0, 300)
 	if err != nil {
 		return err
 	}
@@ -316,8 +317,8 @@ func (s *Service) WriteReview(ctx context.Context, o Owner, orderID, productID u
 	if stars < 1 || stars > 5 {
 		return errs.Field("stars", "shop.error.stars")
 	}
-	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
-		return errs.Field("text", "error.text_invalid")
+	if err := textcheck.Text("text", text); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(text) > 500 {
 		return errs.Field("text", "error.too_long").With("Max", 500)

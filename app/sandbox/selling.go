@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"cunlu/app/errs"
+	"cunlu/app/textcheck"
 )
 
 // FeePercent is the practice shop's platform fee on each sale (the Selling online course
@@ -149,11 +150,11 @@ type ShopForm struct {
 
 // OpenShop opens (or renames) the owner's practice shop, shipping from a service centre.
 func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centres Centres) error {
-	name, err := cleanText("name", f.Name, 2, 30)
+	name, err := cleanText(textcheck.Name, "name", f.Name, 2, 30)
 	if err != nil {
 		return err
 	}
-	desc, err := cleanText("description", f.Description, 0, 500)
+	desc, err := cleanText(textcheck.Text, "description", f.Description, 0, 500)
 	if err != nil {
 		return err
 	}
@@ -172,11 +173,12 @@ func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centres Cen
 	return errs.Wrap(err, "open shop")
 }
 
-// cleanText trims typed text and checks its length and that it is text.
-func cleanText(field, v string, minRunes, maxRunes int) (string, error) {
+// cleanText trims typed text and checks it with check (textcheck.Name for a name or a
+// title, textcheck.Text for free text) and its length.
+func cleanText(check func(field, v string) error, field, v string, minRunes, maxRunes int) (string, error) {
 	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "", errs.Field(field, "error.text_invalid")
+	if err := check(field, v); err != nil {
+		return "", err
 	}
 	n := utf8.RuneCountInString(v)
 	if n < minRunes {
@@ -216,10 +218,10 @@ type ListingForm struct {
 
 func checkListing(f ListingForm) (ListingForm, error) {
 	var err error
-	if f.Title, err = cleanText("title", f.Title, 2, 60); err != nil {
+	if f.Title, err = cleanText(textcheck.Name, "title", f.Title, 2, 60); err != nil {
 		return f, err
 	}
-	if f.Description, err = cleanText("description", f.Description, 0, 1000); err != nil {
+	if f.Description, err = cleanText(textcheck.Text, "description", f.Description, 0, 1000); err != nil {
 		return f, err
 	}
 	switch {
@@ -488,7 +490,7 @@ func (s *Service) Messages(ctx context.Context, o Owner) ([]SellMessage, error) 
 
 // Reply answers a buyer's question (once).
 func (s *Service) Reply(ctx context.Context, o Owner, id uint, text string) error {
-	text, err := cleanText("reply", text, 2, 300)
+	text, err := cleanText(textcheck.Text, "reply", text, 2, 300)
 	if err != nil {
 		return err
 	}

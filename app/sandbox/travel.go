@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"cunlu/app/errs"
+	"cunlu/app/textcheck"
 )
 
 //go:embed data/travel.json
@@ -199,7 +200,7 @@ func (s *Service) Book(ctx context.Context, o Owner, tt *Timetable, f BookingFor
 	if tc == nil {
 		return nil, errs.Field("class", "travel.error.class")
 	}
-	name, err := cleanText("passenger", f.Passenger, 2, 20)
+	name, err := cleanText(textcheck.Name, "passenger", f.Passenger, 2, 20)
 	if err != nil {
 		return nil, err
 	}

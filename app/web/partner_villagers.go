@@ -16,6 +16,13 @@ type villagersView struct {
 	Progress  []report.PartnerRow // each villager's lessons, tasks and last visit, longest away first
 	Kinds     []string
 	Names     map[uint]string
+	Assist    assistForm // what was typed into a refused assist-log entry
+}
+
+// assistForm is what a partner types to record a service in the assist log.
+type assistForm struct {
+	VillagerID uint
+	Kind, Note string
 }
 
 func (s *Server) partnerCentre(c echo.Context) (*account.Centre, error) {
@@ -74,6 +81,7 @@ func (s *Server) assistRecord(c echo.Context) error {
 		if derr != nil {
 			return derr
 		}
+		data.Assist = assistForm{VillagerID: v.ID, Kind: c.FormValue("kind"), Note: c.FormValue("note")}
 		return s.showFormError(c, "villagers", data, err)
 	}
 	if err := s.checkTasksFor(ctx, u); err != nil {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -258,24 +259,55 @@ func hostileInputs(t *testing.T, env *apptest.Env) {
 		{"PIN sign-in with NUL", "anon", "/login/pin", url.Values{"phone": {"1380000000\x00"}, "pin": {"135790"}}, 401, "", nil},
 		{"2 MB form", "partner", "/partner/villagers", with(villager, "name", long("长", 700_000)), 413, "太大", nil},
 	}
+	// Invisible characters (direction controls such as U+202E, zero-width spaces, a
+	// byte-order mark, a Hangul filler) in every name, title and text that others read:
+	// refused with a field error, also in English, with what was typed shown again.
+	const invisible = "看不见的特殊字符"
+	spoofed := []hostileCase{
+		{"region name with a right-to-left override", "admin", "/admin/regions", with(region, "name", "新\u202e村"), 400, invisible, nil},
+		{"region renamed with a zero-width space", "admin", "/admin/regions/" + ids(county), url.Values{"name": {"示范\u200b县"}}, 400, invisible, nil},
+		{"centre name with a right-to-left isolate", "admin", "/admin/centres", with(centre, "name", "新\u2067服务站"), 400, invisible, nil},
+		{"centre address with a right-to-left mark", "admin", "/admin/centres", with(centre, "address", "村口\u200f三号"), 400, invisible, nil},
+		{"centre renamed with a byte-order mark", "admin", "/admin/centres/" + own, with(centre, "name", "桃园村\ufeff服务站"), 400, invisible, nil},
+		{"account name with a right-to-left override", "admin", "/admin/accounts", with(acct, "name", "新合\u202e伙人"), 400, invisible, nil},
+		{"login with a right-to-left override", "admin", "/admin/accounts", with(acct, "login", "new\u202epartner"), 400, "用户名", nil},
+		{"account renamed with a Hangul filler", "admin", "/admin/accounts/" + userID(t, env, "partner02"), url.Values{"login": {"partner02"}, "name": {"王\u3164磊"}, "centre_id": {other}}, 400, invisible, nil},
+		{"villager name with an Arabic letter mark", "partner", "/partner/villagers", with(villager, "name", "赵大\u061c爷"), 400, invisible, nil},
+		{"assist note with a right-to-left override", "partner", "/partner/assists", with(assist, "note", "交电费 \u202e01 元"), 400, invisible, nil},
+		{"address with a left-to-right embedding", "partner", "/shop/checkout", with(checkout, "delivery", "home", "payment", "wallet", "pin", "802468", "address", "北川村\u202a三组 12 号"), 400, invisible, nil},
+		{"passenger with a word joiner", "partner", "/shop/travel/tickets", with(ticket, "passenger", "张\u2060奶奶"), 400, invisible, nil},
+		{"shop name with a right-to-left override", "partner", "/shop/sell/shop", with(shop, "name", "新\u202e小店"), 400, invisible, nil},
+		{"shop description with a pop directional isolate", "partner", "/shop/sell/shop", with(shop, "description", "自家种的\u2069"), 400, invisible, nil},
+		{"listing title with a right-to-left override", "partner", "/shop/sell/listings", with(listing, "title", "猕猴桃 \u202e斤5"), 400, invisible, nil},
+		{"listing description with a right-to-left isolate", "partner", "/shop/sell/listings", with(listing, "description", "红心 \u2067电话 138"), 400, invisible, nil},
+		{"listing retitled with a zero-width joiner", "partner", fmt.Sprintf("/shop/sell/listings/%d", sale.ListingID), with(listing, "title", "猕猴\u200d桃 5斤"), 400, invisible, nil},
+		{"reply with a right-to-left override", "partner", msgURL, url.Values{"reply": {"明天\u202e发货"}}, 400, invisible, nil},
+		{"return note with a right-to-left mark", "partner", "/shop/orders/1/return", url.Values{"reason": {"damaged"}, "note": {"袋子\u200f破了"}}, 400, invisible, nil},
+		{"review with a right-to-left override", "partner", "/shop/orders/1/review", with(review, "text", "很好\u202e用"), 400, invisible, nil},
+		{"enrolment name with a right-to-left override", "coordinator", "/coord/enrol", url.Values{"text": {"姓名,手机号,服务站\r\n新\u202e合伙人,13912340006,桃园村服务站\r\n"}}, 400, "一位都没有登记", nil},
+	}
+	cases = append(cases, spoofed...)
 	db := newDBState(t, env)
 	roles := map[string]account.Role{"admin": account.RoleAdmin, "coordinator": account.RoleCoordinator, "partner": account.RolePartner, "villager": account.RoleVillager}
-	for _, tc := range cases {
-		c := clients["anon"]
+	clientOf := func(tc hostileCase) *apptest.Client {
 		if r, ok := roles[tc.who]; ok {
-			c = clients[r]
+			return clients[r]
 		}
+		return clients["anon"]
+	}
+	post := func(c *apptest.Client, tc hostileCase) *apptest.Resp {
 		path := tc.path
 		if strings.HasPrefix(path, "/coord/enrol") {
 			path += "?region=" + ids(county)
 		}
-		before := db.counts(t)
-		var r *apptest.Resp
 		if strings.HasPrefix(path, "/shop/sell/listings") || strings.HasPrefix(path, "/coord/enrol") {
-			r = c.PostFile(path, tc.form, "", "", "", nil) // multipart, as the page sends it
-		} else {
-			r = c.Post(path, tc.form)
+			return c.PostFile(path, tc.form, "", "", "", nil) // multipart, as the page sends it
 		}
+		return c.Post(path, tc.form)
+	}
+	for _, tc := range cases {
+		before := db.counts(t)
+		r := post(clientOf(tc), tc)
 		after := db.counts(t)
 		if r.Status != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.name, r.Status, tc.status)
@@ -298,4 +330,55 @@ func hostileInputs(t *testing.T, env *apptest.Env) {
 		t.Fatalf("only %d hostile inputs", len(cases))
 	}
 	t.Logf("%d hostile inputs", len(cases))
+
+	for _, tc := range spoofed {
+		c := clientOf(tc)
+		c.Post("/lang", url.Values{"lang": {"en"}})
+		before := db.counts(t)
+		r := post(c, tc)
+		if d := countChanges(before, db.counts(t)); d != "" {
+			t.Errorf("%s, in English: refused, but the database changed: %s", tc.name, d)
+		}
+		want := "invisible characters"
+		if tc.want == "用户名" {
+			want = "A user name has"
+		}
+		if r.Status != tc.status || !strings.Contains(r.Body, want) {
+			t.Errorf("%s, in English: status %d, want %d and %q", tc.name, r.Status, tc.status, want)
+		}
+		for _, v := range tc.form {
+			if strings.ContainsFunc(v[0], invisibleRune) && !strings.Contains(r.Body, html.EscapeString(v[0])) {
+				t.Errorf("%s: the form does not show again what was typed, %+q", tc.name, v[0])
+			}
+		}
+		c.Post("/lang", url.Values{"lang": {"zh-CN"}})
+	}
+	noInvisibleStored(t, env)
+}
+
+func invisibleRune(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point)
+}
+
+// noInvisibleStored fails the test when a name or a text that people type holds an
+// invisible character anywhere in the database.
+func noInvisibleStored(t *testing.T, env *apptest.Env) {
+	t.Helper()
+	columns := map[string][]string{"users": {"login", "name"}, "regions": {"name"}, "centres": {"name", "address"},
+		"sell_shops": {"name", "description"}, "sell_listings": {"title", "description"}, "sell_messages": {"reply"},
+		"sandbox_aftersales": {"note"}, "sandbox_reviews": {"text"}, "assist_logs": {"note"}, "travel_tickets": {"passenger"},
+		"sandbox_orders": {"address"}}
+	for table, cols := range columns {
+		for _, col := range cols {
+			var vs []string
+			if err := env.App.Accounts.DB().Table(table).Pluck(col, &vs).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				if strings.ContainsFunc(v, invisibleRune) {
+					t.Errorf("%s.%s holds an invisible character: %+q", table, col, v)
+				}
+			}
+		}
+	}
 }

@@ -109,6 +109,17 @@ type orderView struct {
 	Centre  *account.Centre
 	Reasons []string
 	Reviews map[uint]bool // products already reviewed
+	Form    orderForm     // what was typed into a form the page refused
+}
+
+// orderForm is what a learner types into the order page's forms.
+type orderForm struct {
+	Code      string // pickup code
+	Reason    string // return reason
+	Note      string // return note
+	ProductID uint   // the product reviewed
+	Stars     string // its stars
+	Text      string // the review
 }
 
 // shopOrder is GET /shop/orders/:id: tracking timeline, pickup code, after-sales, reviews.
@@ -117,22 +128,30 @@ func (s *Server) shopOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v, err := s.orderData(c, id)
+	if err != nil {
+		return err
+	}
+	return s.showShop(c, "shop_order", v)
+}
+
+func (s *Server) orderData(c echo.Context, id uint) (orderView, error) {
 	ctx := c.Request().Context()
 	sh := shopperOf(c)
 	ord, now, err := s.shop.Order(ctx, sh.Owner, id)
 	if err != nil {
-		return err
+		return orderView{}, err
 	}
 	v := orderView{Order: ord, Stage: ord.StageAt(now), Stages: sandbox.Stages, Reasons: sandbox.ReturnReasons, Reviews: map[uint]bool{}}
 	if ord.CentreID != nil {
 		if v.Centre, err = s.accounts.Centre(ctx, *ord.CentreID); err != nil {
-			return err
+			return v, err
 		}
 	}
 	for _, it := range ord.Items {
 		mine, err := s.shop.Reviews(ctx, sh.Owner, it.ProductID)
 		if err != nil {
-			return err
+			return v, err
 		}
 		for _, r := range mine {
 			if r.OrderID == ord.ID {
@@ -140,16 +159,27 @@ func (s *Server) shopOrder(c echo.Context) error {
 			}
 		}
 	}
-	return s.showShop(c, "shop_order", v)
+	return v, nil
 }
 
+// orderAction does a POST of the order page; a form it refuses is shown again on the page
+// with what was typed.
 func (s *Server) orderAction(c echo.Context, act func(id uint) error, flash string) error {
 	id, err := paramID(c)
 	if err != nil {
 		return err
 	}
 	if err := act(id); err != nil {
-		return err
+		if !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		v, verr := s.orderData(c, id)
+		if verr != nil {
+			return verr
+		}
+		v.Form = orderForm{Code: c.FormValue("code"), Reason: c.FormValue("reason"), Note: c.FormValue("note"),
+			ProductID: formUint(c, "product_id"), Stars: c.FormValue("stars"), Text: c.FormValue("text")}
+		return s.shopFormError(c, "shop_order", v, err)
 	}
 	return s.afterChange(c, fmt.Sprintf("/shop/orders/%d", id), flash)
 }

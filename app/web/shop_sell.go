@@ -264,6 +264,8 @@ func (s *Server) sellOrderAct(c echo.Context) error {
 
 type messagesView struct {
 	Messages []sandbox.SellMessage
+	ReplyTo  uint   // the message whose reply was refused
+	Reply    string // the refused reply, as typed
 }
 
 // sellMessages is GET /shop/sell/messages: buyers' questions.
@@ -287,7 +289,7 @@ func (s *Server) sellReply(c echo.Context) error {
 			if lerr != nil {
 				return lerr
 			}
-			return s.shopFormError(c, "sell_messages", messagesView{Messages: ms}, err)
+			return s.shopFormError(c, "sell_messages", messagesView{Messages: ms, ReplyTo: id, Reply: c.FormValue("reply")}, err)
 		}
 		return err
 	}
