@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"cunlu/app/account"
@@ -67,4 +68,16 @@ func mustUserID(t *testing.T, env *apptest.Env, login string) uint {
 		t.Fatalf("find %s: %v", login, err)
 	}
 	return u.ID
+}
+
+// bookingDay is the n-th day (from 1) that the travel page offers for booking: the days
+// follow the learner's practice clock, which returns and tracking move on, not the wall
+// clock.
+func bookingDay(t *testing.T, c *apptest.Client, n int) string {
+	t.Helper()
+	days := regexp.MustCompile(`<option value="(\d{4}-\d{2}-\d{2})"`).FindAllStringSubmatch(c.Get("/shop/travel").Body, -1)
+	if len(days) < n {
+		t.Fatalf("the travel page offers %d days, want at least %d", len(days), n)
+	}
+	return days[n-1][1]
 }

@@ -87,7 +87,7 @@ func hostileInputs(t *testing.T, env *apptest.Env) {
 			break
 		}
 	}
-	day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+	day := bookingDay(t, p, 3)
 	seat := regexp.MustCompile(`<option value="(\d+)"`).FindStringSubmatch(p.Get("/shop/travel/trips/" + bus.ID + "?day=" + day + "&class=" + bus.Classes[0].Class).Body)
 	if seat == nil {
 		t.Fatal("no free seat")

@@ -130,7 +130,7 @@ func TestSecurityStoredXSS(t *testing.T) {
 			break
 		}
 	}
-	day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+	day := bookingDay(t, p, 3)
 	trip := p.Get("/shop/travel/trips/" + bus.ID + "?day=" + day + "&class=" + bus.Classes[0].Class)
 	seat := regexp.MustCompile(`<option value="(\d+)"`).FindStringSubmatch(trip.Body)
 	if seat == nil {
