@@ -18,6 +18,7 @@ const (
 	NotFound     Code = "not_found"    // no such object (or not visible to the actor)
 	Conflict     Code = "conflict"     // the object's state does not allow it (duplicate, already done)
 	TooMany      Code = "too_many"     // throttled; try again later
+	Busy         Code = "busy"         // too much work at once; nothing was changed, try again shortly
 	Internal     Code = "internal"     // a bug or an outage; logged, never shown in detail
 )
 

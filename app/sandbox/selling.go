@@ -213,7 +213,7 @@ type ListingForm struct {
 	PriceCents    int64
 	ShippingCents int64
 	Stock         int
-	Photo         io.Reader // the uploaded photo file, or nil to keep the current one
+	Photo         io.ReadSeeker // the uploaded photo file, or nil to keep the current one
 }
 
 func checkListing(f ListingForm) (ListingForm, error) {
@@ -236,7 +236,7 @@ func checkListing(f ListingForm) (ListingForm, error) {
 }
 
 // SaveListing creates a listing (id 0) or edits one of the owner's listings. The typed
-// fields are checked first; only then is a photo read and re-encoded (PreparePhoto), and it
+// fields are checked first; only then is a photo read and re-encoded (preparePhoto), and it
 // is stored in the same transaction as the listing, replacing the listing's old photo: a
 // refused listing leaves no photo behind.
 func (s *Service) SaveListing(ctx context.Context, o Owner, id uint, f ListingForm) (*Listing, error) {
@@ -246,7 +246,7 @@ func (s *Service) SaveListing(ctx context.Context, o Owner, id uint, f ListingFo
 	}
 	var photo *Photo
 	if f.Photo != nil {
-		data, w, h, err := PreparePhoto(f.Photo)
+		data, w, h, err := s.preparePhoto(ctx, f.Photo)
 		if err != nil {
 			return nil, err
 		}

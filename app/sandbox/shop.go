@@ -128,6 +128,10 @@ type Service struct {
 	now       func() time.Time
 	Timetable *Timetable // the shipped bus and train timetable
 	Scenarios *Scenarios // the shipped scam (and genuine) messages
+
+	photoTurns chan struct{} // a token for each photo being decoded (MaxPhotoDecodes)
+	photoWait  time.Duration // how long an upload waits for its turn
+	decodes    decodeCount
 }
 
 // NewService returns the shop over g. now is the real clock (each learner's simulated
@@ -145,7 +149,8 @@ func NewService(g *gorm.DB, secrets Secrets, now func() time.Time) *Service {
 	if err != nil {
 		panic(err)
 	}
-	return &Service{db: g, secrets: secrets, now: now, Timetable: tt, Scenarios: sc}
+	return &Service{db: g, secrets: secrets, now: now, Timetable: tt, Scenarios: sc,
+		photoTurns: make(chan struct{}, MaxPhotoDecodes), photoWait: photoWait}
 }
 
 type catalogFile struct {

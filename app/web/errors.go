@@ -20,6 +20,7 @@ var statusOf = map[errs.Code]int{
 	errs.NotFound:     http.StatusNotFound,
 	errs.Conflict:     http.StatusConflict,
 	errs.TooMany:      http.StatusTooManyRequests,
+	errs.Busy:         http.StatusServiceUnavailable,
 	errs.Internal:     http.StatusInternalServerError,
 }
 
@@ -54,7 +55,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, context.DeadlineExceeded):
 		status, key = http.StatusServiceUnavailable, "error.unavailable"
 	case errors.As(err, &de):
-		status, key, args = statusOf[de.Code], de.Key, de.Args
+		status, key, args = statusFor(c, de), de.Key, de.Args
 		if de.Code == errs.Internal {
 			key = "error.internal"
 		}
@@ -103,6 +104,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("render error page", "err", rerr)
 		c.String(status, http.StatusText(status))
 	}
+}
+
+// statusFor is the status of a domain error. A busy server also says when to try again.
+func statusFor(c echo.Context, e *errs.Error) int {
+	if e.Code == errs.Busy {
+		c.Response().Header().Set("Retry-After", "10")
+	}
+	return statusOf[e.Code]
 }
 
 var errForbidden = errs.New(errs.Forbidden, "error.forbidden")

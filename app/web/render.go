@@ -273,20 +273,17 @@ func (s *Server) show(c echo.Context, name string, data any) error {
 }
 
 // showFormError re-renders a form page with the error of err when it is a form mistake
-// (Invalid or Conflict), keeping what the person typed; other errors go to the error page.
+// (Invalid or Conflict), or says to try again when the server is busy (Busy), keeping what
+// the person typed; other errors go to the error page.
 func (s *Server) showFormError(c echo.Context, name string, data any, err error) error {
 	e, ok := err.(*errs.Error)
-	if !ok || (e.Code != errs.Invalid && e.Code != errs.Conflict) {
+	if !ok || (e.Code != errs.Invalid && e.Code != errs.Conflict && e.Code != errs.Busy) {
 		return err
 	}
 	p := s.newPage(c, name, data)
 	p.Error = p.T(e.Key, e.Args)
 	p.ErrField = e.Field
-	status := http.StatusBadRequest
-	if e.Code == errs.Conflict {
-		status = http.StatusConflict
-	}
-	return s.render(c, status, p)
+	return s.render(c, statusFor(c, e), p)
 }
 
 const flashCookie = "flash"

@@ -23,6 +23,21 @@ var photoRoutes = map[string]bool{
 	http.MethodPost + " /shop/sell/listings/:id": true,
 }
 
+// spoolUpload reads a multipart form before anything else does, keeping its files on disk
+// rather than in memory (net/http would keep up to 32 MB): uploads waiting their turn to be
+// decoded (sandbox.MaxPhotoDecodes) then hold no memory. A form that does not parse is
+// left to be refused as any other. The files are removed after the request (net/http would
+// not: it only knows the request before ContextTimeout copied it).
+func spoolUpload(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if err := r.ParseMultipartForm(64 << 10); err == nil {
+			defer r.MultipartForm.RemoveAll()
+		}
+		return next(c)
+	}
+}
+
 // registerRoutes is the route table. Every page and action goes through handle or public,
 // which add CSRF checking, the session and the role check; the route-table test fails if a
 // route is added to echo any other way.
@@ -65,9 +80,9 @@ func (s *Server) registerRoutes() {
 	shop := func(method, path string, h echo.HandlerFunc, roles []account.Role) {
 		mw := []echo.MiddlewareFunc{s.csrfCheck, s.loadSession, s.require(roles...), s.withShopper}
 		if photoRoutes[method+" "+path] {
-			// A phone photo plus the form: a little over the photo limit; PreparePhoto says
+			// A phone photo plus the form: a little over the photo limit; the sandbox says
 			// "too big" with a clear message below it, the server's 413 page above it.
-			mw = append([]echo.MiddlewareFunc{middleware.BodyLimit("11M")}, mw...)
+			mw = append([]echo.MiddlewareFunc{middleware.BodyLimit("11M"), spoolUpload}, mw...)
 		}
 		s.add(method, path, h, mw...)
 		s.routes = append(s.routes, Route{Method: method, Path: path, Roles: roles})

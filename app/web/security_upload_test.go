@@ -5,9 +5,14 @@ package web_test
 
 import (
 	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"cunlu/app/account"
@@ -131,5 +136,92 @@ func TestSecurityRefusedListingLeavesNoPhoto(t *testing.T) {
 	env.App.Accounts.DB().Take(&after, l.ID)
 	if n := countRows(t, env, "sell_photos", "1 = 1"); n != photos+1 || *after.PhotoID == *l.PhotoID {
 		t.Errorf("after a new photo: %d photos stored (want 1), photo %d → %d", n-photos, *l.PhotoID, *after.PhotoID)
+	}
+}
+
+// flatImage is a w×h picture of one 16-bit colour, drawn as it is asked for, so that a
+// test can encode a huge PNG without holding its pixels.
+type flatImage struct{ r image.Rectangle }
+
+func (f flatImage) ColorModel() color.Model { return color.NRGBA64Model }
+func (f flatImage) Bounds() image.Rectangle { return f.r }
+func (f flatImage) At(x, y int) color.Color { return color.NRGBA64{0x8000, 0x9000, 0x7000, 0xffff} }
+func (f flatImage) Opaque() bool            { return true }
+
+// TestSecurityPhotoDecodingIsBounded: eight uploads at once of a 16-bit PNG (a few dozen
+// KB that would decode to 53 MB each) are all refused from their header, with the message
+// next to the photo field, nothing stored and nothing decoded; the server allocates a few
+// MB for them, not hundreds. Eight honest photos at once are decoded one at a time, each
+// stored or answered "busy, try again" (503 with Retry-After and the form kept).
+func TestSecurityPhotoDecodingIsBounded(t *testing.T) {
+	env := apptest.New(t)
+	p := sellerClient(t, env)
+	var b bytes.Buffer
+	if err := png.Encode(&b, flatImage{image.Rect(0, 0, 3000, 2200)}); err != nil {
+		t.Fatal(err)
+	}
+	hostile := b.Bytes()
+	db := newDBState(t, env)
+	before := db.counts(t)
+	var mem runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&mem)
+	allocated := mem.TotalAlloc
+	results := make(chan *apptest.Resp, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			results <- p.PostFile("/shop/sell/listings", goodListing, "photo", "kiwi.png", "image/png", hostile)
+		})
+	}
+	wg.Wait()
+	close(results)
+	runtime.ReadMemStats(&mem)
+	for r := range results {
+		m := errorMessage.FindStringSubmatch(r.Body)
+		if r.Status != http.StatusBadRequest || m == nil || !strings.Contains(m[1], "尺寸太大") || !strings.Contains(r.Body, `aria-describedby="photo-hint" aria-invalid="true"`) {
+			t.Errorf("hostile PNG: status %d, message %v; want 400 saying so at the photo field", r.Status, m)
+		}
+	}
+	if grew := mem.TotalAlloc - allocated; grew > 64<<20 {
+		t.Errorf("eight %d KB uploads made the server allocate %d MB", len(hostile)>>10, grew>>20)
+	}
+	if _, most := env.App.Shop.PhotoDecodes(); most != 0 {
+		t.Errorf("hostile PNGs were decoded (%d at once)", most)
+	}
+	if d := countChanges(before, db.counts(t)); d != "" {
+		t.Errorf("refused uploads changed the database: %s", d)
+	}
+
+	photo := photoJPEG(t)
+	results = make(chan *apptest.Resp, 8)
+	for range 8 {
+		wg.Go(func() {
+			results <- p.PostFile("/shop/sell/listings", goodListing, "photo", "kiwi.jpg", "image/jpeg", photo)
+		})
+	}
+	wg.Wait()
+	close(results)
+	saved := int64(0)
+	for r := range results {
+		switch r.Status {
+		case http.StatusSeeOther:
+			saved++
+		case http.StatusServiceUnavailable:
+			m := errorMessage.FindStringSubmatch(r.Body)
+			if m == nil || !strings.Contains(m[1], "再选一次照片") || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, `value="39.9"`) {
+				t.Errorf("busy: message %v, Retry-After %q; want the form again saying to try again", m, r.Header.Get("Retry-After"))
+			}
+		default:
+			t.Errorf("honest photo: status %d\n%s", r.Status, r.Body)
+		}
+	}
+	now, most := env.App.Shop.PhotoDecodes()
+	if saved == 0 || now != 0 || most != sandbox.MaxPhotoDecodes {
+		t.Errorf("%d of 8 photos saved; decodes now %d, most at once %d; want some saved and at most %d at once", saved, now, most, sandbox.MaxPhotoDecodes)
+	}
+	after := db.counts(t)
+	if after["sell_listings"]-before["sell_listings"] != saved || after["sell_photos"]-before["sell_photos"] != saved {
+		t.Errorf("%d saved, but %d listings and %d photos stored", saved, after["sell_listings"]-before["sell_listings"], after["sell_photos"]-before["sell_photos"])
 	}
 }
