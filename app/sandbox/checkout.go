@@ -40,8 +40,9 @@ type CheckoutForm struct {
 	Outcome  string // an outcome code, or ""
 }
 
-// Centres lists the ids of service centres an order may be picked up at.
-type Centres func(ctx context.Context) (map[uint]bool, error)
+// CentreExists reports whether a service centre exists (to pick up an order at, or to ship
+// from): one centre looked up, not the list of all.
+type CentreExists func(ctx context.Context, id uint) (bool, error)
 
 // Tracking durations on the simulated clock.
 const (
@@ -55,7 +56,7 @@ const (
 // and cart change together or not at all. Submitting the same key twice returns the first
 // order. Errors: Invalid for a bad form or wrong PIN, Conflict for an empty cart, a sold-out
 // item or a declined payment, TooMany while payment is locked after wrong PINs.
-func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres Centres) (*Order, error) {
+func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centreExists CentreExists) (*Order, error) {
 	if !validKey(f.Key) {
 		return nil, errs.New(errs.Invalid, "shop.error.checkout_stale")
 	}
@@ -69,11 +70,11 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 		if f.CentreID == 0 {
 			f.CentreID = o.CentreID
 		}
-		ok, err := centres(ctx)
+		ok, err := centreExists(ctx, f.CentreID)
 		if err != nil {
 			return nil, err
 		}
-		if !ok[f.CentreID] {
+		if !ok {
 			return nil, errs.Field("centre", "shop.error.centre")
 		}
 	case DeliveryHome:

@@ -133,21 +133,15 @@ func (w *world) form(delivery, payment string) sandbox.CheckoutForm {
 	return f
 }
 
-// centres is the Centres list Checkout needs.
-func (w *world) centres(ctx context.Context) (map[uint]bool, error) {
-	var ids []uint
-	if err := w.g.WithContext(ctx).Model(&account.Centre{}).Pluck("id", &ids).Error; err != nil {
-		return nil, err
-	}
-	ok := map[uint]bool{}
-	for _, id := range ids {
-		ok[id] = true
-	}
-	return ok, nil
+// centreExists is the look-up Checkout needs.
+func (w *world) centreExists(ctx context.Context, id uint) (bool, error) {
+	var n int64
+	err := w.g.WithContext(ctx).Model(&account.Centre{}).Where("id = ?", id).Count(&n).Error
+	return n == 1, err
 }
 
 func (w *world) checkout(o sandbox.Owner, f sandbox.CheckoutForm) (*sandbox.Order, error) {
-	return w.svc.Checkout(w.ctx, o, f, w.centres)
+	return w.svc.Checkout(w.ctx, o, f, w.centreExists)
 }
 
 // buy puts qty of each product in the cart and checks out with f.

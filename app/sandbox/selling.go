@@ -148,7 +148,7 @@ type ShopForm struct {
 }
 
 // OpenShop opens (or renames) the owner's practice shop, shipping from a service centre.
-func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centres Centres) error {
+func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centreExists CentreExists) error {
 	name, err := cleanText("name", f.Name, 2, 30)
 	if err != nil {
 		return err
@@ -157,11 +157,11 @@ func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centres Cen
 	if err != nil {
 		return err
 	}
-	ok, err := centres(ctx)
+	ok, err := centreExists(ctx, f.CentreID)
 	if err != nil {
 		return err
 	}
-	if !ok[f.CentreID] {
+	if !ok {
 		return errs.Field("centre", "shop.error.centre")
 	}
 	shop := SellShop{UserID: o.UserID, Name: name, Description: desc, CentreID: f.CentreID, CreatedAt: s.now()}
