@@ -148,7 +148,7 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centreE
 					return err
 				}
 				declined = errs.New(errs.Conflict, "shop.error.sold_out").With("Product", it.Product.NameZh)
-				return tx.Create(&Event{UserID: o.UserID, Kind: EventSoldOut, Ref: it.Product.SKU, At: now}).Error
+				return s.record(tx, o, EventSoldOut, it.Product.SKU, now)
 			}
 			if err := s.takeStock(tx, o.UserID, it.Product, it.Qty); err != nil {
 				return err
@@ -196,12 +196,19 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centreE
 			return err
 		}
 		order = ord
-		return nil
+		if err := s.record(tx, o, EventOrderPlaced, ref(ord.ID), now); err != nil {
+			return err
+		}
+		if o.AssistedBy == 0 {
+			return nil
+		}
+		return s.recordNow(tx, Owner{UserID: o.AssistedBy}, EventOrderAssisted, ref(ord.ID))
 	})
 	if errors.Is(err, errDeclined) {
 		// Nothing of the checkout was kept; the refusal itself is remembered, as a real
 		// wallet's history would show it.
-		if rerr := s.db.WithContext(ctx).Create(&Event{UserID: o.UserID, Kind: EventDeclined, At: s.simNow(ctx, o.UserID)}).Error; rerr != nil {
+		rerr := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.recordNow(tx, o, EventDeclined, "") })
+		if rerr != nil {
 			return nil, errs.Wrap(rerr, "record declined payment")
 		}
 		return nil, declined
@@ -219,14 +226,6 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centreE
 }
 
 var errDeclined = errors.New("payment declined")
-
-func (s *Service) simNow(ctx context.Context, userID uint) time.Time {
-	var w Wallet
-	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&w).Error; err != nil {
-		return s.now()
-	}
-	return w.SimNow(s.now())
-}
 
 func (s *Service) orderByKey(ctx context.Context, userID uint, key string) (*Order, error) {
 	var ord Order

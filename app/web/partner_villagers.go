@@ -76,9 +76,6 @@ func (s *Server) assistRecord(c echo.Context) error {
 		}
 		return s.showFormError(c, "villagers", data, err)
 	}
-	if err := s.checkTasksFor(ctx, u); err != nil {
-		return err
-	}
 	return s.redirectFlash(c, "/partner/villagers", "flash.assist_recorded")
 }
 

@@ -63,10 +63,6 @@ func (s *Server) shopCheckout(c echo.Context) error {
 	ctx := c.Request().Context()
 	ord, err := s.shop.Checkout(ctx, shopperOf(c).Owner, f, s.accounts.CentreExists)
 	if err != nil {
-		// A declined payment or a lost item is part of the practice: record what it teaches.
-		if terr := s.checkTasks(c); terr != nil {
-			return terr
-		}
 		v, verr := s.checkoutData(c, f)
 		if verr != nil {
 			return verr

@@ -308,8 +308,5 @@ func (s *Server) sellStatement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkTasks(c); err != nil {
-		return err
-	}
 	return s.showShop(c, "sell_statement", st)
 }
