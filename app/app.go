@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 	a := &App{cfg: cfg, log: log, db: g, Courses: lib}
 	a.Progress = progress.NewService(g, lib, nil)
 	a.Accounts = account.NewService(g, account.Options{IdleTimeout: cfg.IdleTimeout, PINKey: key})
-	a.Shop = sandbox.NewService(g, a.Accounts, nil)
+	a.Shop = sandbox.NewService(g, a.Accounts, a.Progress, nil)
 	if err := a.Shop.LoadCatalog(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -375,7 +375,7 @@ func runLoadgen(ctx context.Context, assets Assets, args []string, getenv func(s
 		return 1
 	}
 	accounts := account.NewService(g, account.Options{PINKey: key})
-	if err := sandbox.NewService(g, accounts, nil).LoadCatalog(ctx); err != nil {
+	if err := sandbox.NewService(g, accounts, nil, nil).LoadCatalog(ctx); err != nil {
 		fmt.Fprintf(stderr, "cunlu loadgen: %v\n", err)
 		return 1
 	}

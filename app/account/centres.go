@@ -85,6 +85,13 @@ func (s *Service) Centre(ctx context.Context, id uint) (*Centre, error) {
 	return &c, nil
 }
 
+// CentreExists reports whether a centre with this id exists.
+func (s *Service) CentreExists(ctx context.Context, id uint) (bool, error) {
+	var ids []uint
+	err := s.db.WithContext(ctx).Model(&Centre{}).Where("id = ?", id).Limit(1).Pluck("id", &ids).Error
+	return len(ids) == 1, errs.Wrap(err, "find centre")
+}
+
 // Centres lists all centres with their villages, by name.
 func (s *Service) Centres(ctx context.Context) ([]Centre, error) {
 	var cs []Centre

@@ -22,6 +22,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0006_quiz_write_indexes", Migrate: migrate0006},
 		{ID: "0007_must_change_password", Migrate: migrate0007},
 		{ID: "0008_refund_to", Migrate: migrate0008},
+		{ID: "0009_sandbox_event_kinds", Migrate: migrate0009},
 	}
 }
 
@@ -701,4 +702,15 @@ func migrate0008(tx *gorm.DB) error {
 	}
 	return tx.Exec(`UPDATE sandbox_aftersales SET refund_to = 'cash' WHERE refunded_at IS NULL
 		AND order_id IN (SELECT id FROM sandbox_orders WHERE payment = 'cash')`).Error
+}
+
+// migrate0009 indexes a sandbox's events by kind and what they are about: the practice
+// tasks look for one kind of event before an order or a bill ("a declined payment, then
+// an order"; "this product, from the compare page"), which the index on the user alone
+// answered by reading every event of a learner's history. It replaces that index.
+func migrate0009(tx *gorm.DB) error {
+	if err := tx.Exec("CREATE INDEX idx_sandbox_events_kind ON sandbox_events (user_id, kind, ref)").Error; err != nil {
+		return err
+	}
+	return tx.Exec("DROP INDEX IF EXISTS idx_sandbox_events_user_id").Error
 }

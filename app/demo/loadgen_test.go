@@ -30,7 +30,7 @@ func TestGenerateIsConsistent(t *testing.T) {
 			t.Fatalf("courses: %v %v", err, findings)
 		}
 		accounts := account.NewService(g, account.Options{})
-		if err := sandbox.NewService(g, accounts, nil).LoadCatalog(ctx); err != nil {
+		if err := sandbox.NewService(g, accounts, nil, nil).LoadCatalog(ctx); err != nil {
 			t.Fatal(err)
 		}
 		size := demo.LoadSize{Townships: 2, Villages: 2, Partners: 40, Villagers: 60, Answers: 3000, ShopOrders: 300, ActiveWeeks: 4, BusyShopperOrders: 50}

@@ -64,8 +64,8 @@ func trackParcel(t *testing.T, env *apptest.Env, u account.User) {
 	if err := env.App.Shop.AddToCart(ctx, o, p.ID, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	centres := func(context.Context) (map[uint]bool, error) { return map[uint]bool{*u.CentreID: true}, nil }
-	order, err := env.App.Shop.Checkout(ctx, o, sandbox.CheckoutForm{Key: "journey-partner-parcel", Delivery: "pickup", Payment: "cash"}, centres)
+	centre := func(_ context.Context, id uint) (bool, error) { return id == *u.CentreID, nil }
+	order, err := env.App.Shop.Checkout(ctx, o, sandbox.CheckoutForm{Key: "journey-partner-parcel", Delivery: "pickup", Payment: "cash"}, centre)
 	if err != nil {
 		t.Fatal(err)
 	}

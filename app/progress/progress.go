@@ -377,8 +377,26 @@ func (s *Service) Attempt(ctx context.Context, userID, id uint) (*Attempt, error
 }
 
 // CompleteTask records a practice task as done (the first time only) and issues any
-// certificate this completes. The practice shop calls it when a checker is satisfied.
+// certificate this completes, in its own transaction.
 func (s *Service) CompleteTask(ctx context.Context, who Learner, taskID, evidence string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.completeTask(tx, who, taskID, evidence)
+	})
+	return errs.Wrap(err, "complete task")
+}
+
+// CompleteTaskTx is CompleteTask inside tx, for the practice shop: it records the task in
+// the transaction of the operation that did it, so the two stand or fall together. The
+// learner's name, role and centre are read in tx.
+func (s *Service) CompleteTaskTx(tx *gorm.DB, userID uint, taskID, evidence string) error {
+	who, err := learnerIn(tx, userID)
+	if err != nil {
+		return err
+	}
+	return s.completeTask(tx, who, taskID, evidence)
+}
+
+func (s *Service) completeTask(tx *gorm.DB, who Learner, taskID, evidence string) error {
 	if len(evidence) > 255 {
 		// Cut between characters: half a UTF-8 character is rejected by PostgreSQL.
 		cut := 255
@@ -387,25 +405,84 @@ func (s *Service) CompleteTask(ctx context.Context, who Learner, taskID, evidenc
 		}
 		evidence = evidence[:cut]
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&TaskCompletion{UserID: who.ID, TaskID: taskID, Evidence: evidence, CompletedAt: s.now()})
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
-		}
-		for _, c := range s.courses.Catalog().Courses {
-			for _, l := range c.Lessons {
-				for _, t := range l.Tasks {
-					if t == taskID {
-						if _, err := s.issueIfComplete(tx, who, c); err != nil {
-							return err
-						}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&TaskCompletion{UserID: who.ID, TaskID: taskID, Evidence: evidence, CompletedAt: s.now()})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	for _, c := range s.courses.Catalog().Courses {
+		for _, l := range c.Lessons {
+			for _, t := range l.Tasks {
+				if t == taskID {
+					if _, err := s.issueIfComplete(tx, who, c); err != nil {
+						return err
 					}
 				}
 			}
 		}
-		return s.refreshStats(tx, who)
-	})
-	return errs.Wrap(err, "complete task")
+	}
+	return s.refreshStats(tx, who)
+}
+
+// OpenTasks returns, inside tx, the practice tasks the learner still has to do: those of
+// the lessons they see that are not done yet. Two small queries (their role, their done
+// tasks); the practice shop asks it only for events some task listens to.
+func (s *Service) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
+	who, err := learnerIn(tx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	if err := tx.Model(&TaskCompletion{}).Where("user_id = ?", userID).Pluck("task_id", &done).Error; err != nil {
+		return nil, err
+	}
+	open := map[string]bool{}
+	for _, t := range openTasks(s.courses.Catalog(), who.Audience, func(id string) bool { return slices.Contains(done, id) }) {
+		open[t] = true
+	}
+	return open, nil
+}
+
+// OpenTasks lists, in catalogue order, the practice tasks of the learner's lessons that
+// are not done yet.
+func (sn *Snapshot) OpenTasks() []string {
+	return openTasks(sn.catalog, sn.Learner.Audience, sn.TaskDone)
+}
+
+func openTasks(cat *course.Catalog, audience string, done func(string) bool) []string {
+	var out []string
+	for _, co := range cat.Courses {
+		if !co.For(audience) {
+			continue
+		}
+		for _, l := range co.LessonsFor(audience) {
+			for _, t := range l.Tasks {
+				if !done(t) && !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// learnerIn reads, inside tx, who a user is as progress needs to know them.
+func learnerIn(tx *gorm.DB, userID uint) (Learner, error) {
+	var u struct {
+		Name     string
+		Role     string
+		CentreID *uint
+	}
+	if err := tx.Table("users").Select("name, role, centre_id").Where("id = ?", userID).Take(&u).Error; err != nil {
+		return Learner{}, err
+	}
+	who := Learner{ID: userID, Name: u.Name, Audience: course.AudiencePartner}
+	if u.Role == "villager" { // account.RoleVillager; the web layer maps roles the same way
+		who.Audience = course.AudienceVillager
+	}
+	if u.CentreID != nil {
+		who.CentreID = *u.CentreID
+	}
+	return who, nil
 }
 
 // issueIfComplete issues the course certificate inside tx when every lesson the learner

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm"
+
 	"cunlu/app/errs"
 	"cunlu/app/textcheck"
 )
@@ -36,7 +38,13 @@ func (s *Service) RecordAssist(ctx context.Context, partnerID, villagerID uint, 
 		return nil, err
 	}
 	l := &AssistLog{PartnerID: partnerID, VillagerID: villagerID, Kind: kind, Note: note, CreatedAt: s.now()}
-	return l, errs.Wrap(s.db.WithContext(ctx).Create(l).Error, "record assist")
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(l).Error; err != nil {
+			return err
+		}
+		return s.recordNow(tx, Owner{UserID: partnerID}, EventHelpLogged, ref(l.ID))
+	})
+	return l, errs.Wrap(err, "record assist")
 }
 
 // AssistLogs lists a partner's log, newest first, optionally for one villager only.

@@ -178,7 +178,10 @@ func (s *Service) PayBill(ctx context.Context, o Owner, f BillForm) (*BillPaymen
 			return err
 		}
 		p.Receipt = fmt.Sprintf("JF%s%06d", now.Format("060102"), p.ID)
-		return tx.Model(p).Update("receipt", p.Receipt).Error
+		if err := tx.Model(p).Update("receipt", p.Receipt).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventBillPaid, ref(p.ID), now)
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "pay bill")
@@ -212,7 +215,7 @@ func (s *Service) recordEvent(ctx context.Context, o Owner, kind, ref string) er
 		if err != nil {
 			return err
 		}
-		return tx.Create(&Event{UserID: o.UserID, Kind: kind, Ref: ref, At: w.SimNow(s.now())}).Error
+		return s.record(tx, o, kind, ref, w.SimNow(s.now()))
 	})
 	return errs.Wrap(err, "record event")
 }

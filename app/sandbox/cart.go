@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -76,7 +75,7 @@ func (s *Service) AddToCart(ctx context.Context, o Owner, productID uint, qty in
 		if err != nil {
 			return err
 		}
-		return tx.Create(&Event{UserID: o.UserID, Kind: EventCompared, Ref: fmt.Sprint(productID), At: w.SimNow(s.now())}).Error
+		return s.record(tx, o, EventCompared, ref(productID), w.SimNow(s.now()))
 	})
 	return errs.Wrap(err, "add to cart")
 }

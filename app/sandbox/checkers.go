@@ -1,270 +1,219 @@
 package sandbox
 
 import (
-	"context"
 	"fmt"
+	"strconv"
 	"time"
 
-	"cunlu/app/errs"
+	"gorm.io/gorm"
 )
 
-// State is what the practice-task checkers look at: everything in one learner's sandbox,
-// plus the orders they placed for villagers in assisted sessions.
-type State struct {
-	UserID     uint
-	CentreID   uint
-	Wallet     *Wallet
-	Now        time.Time // the simulated clock
-	Orders     []Order   // with items, products and after-sales
-	Events     []Event
-	Reviews    []LearnerReview
-	Assisted   []Order // orders this person placed in villagers' sandboxes
-	Shop       *SellShop
-	Listings   []Listing
-	Sales      []SellOrder
-	Messages   []SellMessage
-	Bills      []BillPayment
-	Tickets    []Ticket
-	Scams      []ScamMessage
-	AssistLogs int64
-	Timetable  *Timetable
-	Scenarios  *Scenarios
-	// BestInGroup maps a product group to the highest seller rating among its products.
-	BestInGroup map[string]int
-	GroupSize   map[string]int
+// A Checker is how a practice task is checked: the kinds of event that may complete it,
+// and the check of one such event, which reads what it needs about that event (one
+// order, one bill …) in the transaction that recorded it.
+type Checker struct {
+	On    []string
+	Check func(c *Check) (evidence string, done bool, err error)
 }
 
-// LoadState reads a learner's sandbox for the checkers.
-func (s *Service) LoadState(ctx context.Context, userID, centreID uint) (*State, error) {
-	st := &State{UserID: userID, CentreID: centreID, BestInGroup: map[string]int{}, GroupSize: map[string]int{}, Timetable: s.Timetable, Scenarios: s.Scenarios}
-	w, err := s.Wallet(ctx, Owner{UserID: userID})
-	if err != nil {
-		return nil, err
-	}
-	st.Wallet, st.Now = w, w.SimNow(s.now())
-	g := s.db.WithContext(ctx)
-	if err := g.Preload("Items.Product.Seller").Preload("Aftersale").Where("user_id = ?", userID).Order("id").Find(&st.Orders).Error; err != nil {
-		return nil, errs.Wrap(err, "load orders")
-	}
-	if err := g.Where("user_id = ?", userID).Order("id").Find(&st.Events).Error; err != nil {
-		return nil, errs.Wrap(err, "load events")
-	}
-	if err := g.Where("user_id = ?", userID).Find(&st.Reviews).Error; err != nil {
-		return nil, errs.Wrap(err, "load reviews")
-	}
-	if err := g.Where("assisted_by_id = ?", userID).Find(&st.Assisted).Error; err != nil {
-		return nil, errs.Wrap(err, "load assisted orders")
-	}
-	if shop, err := s.Shop(ctx, Owner{UserID: userID}); err != nil {
-		return nil, err
-	} else {
-		st.Shop = shop
-	}
-	for _, load := range []struct {
-		what string
-		dst  any
-	}{{"listings", &st.Listings}, {"sales", &st.Sales}, {"messages", &st.Messages}, {"bills", &st.Bills}, {"tickets", &st.Tickets}, {"scam messages", &st.Scams}} {
-		if err := g.Where("user_id = ?", userID).Order("id").Find(load.dst).Error; err != nil {
-			return nil, errs.Wrap(err, "load "+load.what)
-		}
-	}
-	if err := g.Model(&AssistLog{}).Where("partner_id = ?", userID).Count(&st.AssistLogs).Error; err != nil {
-		return nil, errs.Wrap(err, "count assist log")
-	}
-	groups := map[string]bool{}
-	for _, o := range st.Orders {
-		for _, it := range o.Items {
-			groups[it.Product.GroupKey] = true
-		}
-	}
-	if len(groups) > 0 {
-		keys := make([]string, 0, len(groups))
-		for k := range groups {
-			keys = append(keys, k)
-		}
-		var rows []struct {
-			GroupKey string
-			Best     int
-			N        int
-		}
-		err := g.Table("shop_products").Select("shop_products.group_key, MAX(shop_sellers.rating_x10) AS best, COUNT(*) AS n").
-			Joins("JOIN shop_sellers ON shop_sellers.id = shop_products.seller_id").
-			Where("shop_products.group_key IN ? AND shop_products.active", keys).Group("shop_products.group_key").Scan(&rows).Error
-		if err != nil {
-			return nil, errs.Wrap(err, "load product groups")
-		}
-		for _, r := range rows {
-			st.BestInGroup[r.GroupKey], st.GroupSize[r.GroupKey] = r.Best, r.N
-		}
-	}
-	return st, nil
+// A Check is one event being checked for its owner's practice tasks.
+type Check struct {
+	Event    *Event
+	CentreID uint // the owner's own centre, where the operation knows it (checkout does)
+	tx       *gorm.DB
+	s        *Service
+	order    *Order
 }
-
-// A Checker looks at a learner's sandbox and says whether a practice task is done, with
-// the evidence (which order or action shows it).
-type Checker func(st *State) (evidence string, done bool)
 
 // Checkers are the practice tasks the sandbox can check, by task id.
 var Checkers = map[string]Checker{
-	"buy-first-order": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool {
-			return o.Delivery == DeliveryPickup && o.CentreID != nil && *o.CentreID == st.CentreID
-		})
-	},
-	"buy-fertiliser-pickup": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool {
-			return o.Delivery == DeliveryPickup && anyItem(o, func(it *OrderItem) bool { return it.Product.Fertiliser() && it.PriceCents <= 15000 })
-		})
-	},
-	"buy-compare-sellers": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool {
-			return anyItem(o, func(it *OrderItem) bool {
-				g := it.Product.GroupKey
-				return st.GroupSize[g] >= 2 && it.Product.Seller != nil && it.Product.Seller.RatingX10 == st.BestInGroup[g] && st.comparedAt(o, it.ProductID)
-			})
-		})
-	},
-	"buy-cart-several": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool { return len(o.Items) >= 3 })
-	},
-	"buy-track-order": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool {
-			return o.Delivery == DeliveryPickup && o.StageAt(st.Now) >= StageArrived && st.tracked(o)
-		})
-	},
-	"buy-pickup-parcel": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool { return o.PickedUpAt != nil })
-	},
-	"buy-return-damaged": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool {
-			return o.Aftersale != nil && o.Aftersale.Reason == "damaged" && o.Aftersale.RefundedAt != nil
-		})
-	},
-	"buy-write-review": func(st *State) (string, bool) {
-		for _, r := range st.Reviews {
-			return fmt.Sprintf("review #%d", r.ID), true
+	"buy-first-order": onOrder(func(c *Check, o *Order) (bool, error) {
+		return o.Delivery == DeliveryPickup && o.CentreID != nil && *o.CentreID == c.CentreID, nil
+	}),
+	"buy-fertiliser-pickup": onOrder(func(c *Check, o *Order) (bool, error) {
+		return o.Delivery == DeliveryPickup && anyItem(o, func(it *OrderItem) bool { return it.Product.Fertiliser() && it.PriceCents <= 15000 }), nil
+	}),
+	"buy-compare-sellers": onOrder(func(c *Check, o *Order) (bool, error) { return c.boughtBestCompared(o) }),
+	"buy-cart-several": onOrder(func(c *Check, o *Order) (bool, error) {
+		return len(o.Items) >= 3, nil
+	}),
+	// Tracked to arrival: the fast-forward that brings it to the centre, or picking up a
+	// parcel that was tracked on the way.
+	"buy-track-order": {On: []string{EventTracked, EventPickedUp}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil || o.Delivery != DeliveryPickup || o.StageAt(c.Event.At) < StageArrived {
+			return "", false, err
 		}
-		return "", false
-	},
-	"buy-home-delivery": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool { return o.Delivery == DeliveryHome })
-	},
-	"buy-school-budget": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool {
-			if len(o.Items) < 2 || o.GoodsCents > 10000 {
-				return false
-			}
-			return !anyItem(o, func(it *OrderItem) bool { return it.Product.Category != "school" })
-		})
-	},
-	"pay-set-pin": func(st *State) (string, bool) {
-		if st.Wallet.HasPIN() {
-			return "PIN", true
-		}
-		return "", false
-	},
-	"pay-wallet-pin": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool { return o.Payment == PaymentWallet })
-	},
-	"pay-cash-on-pickup": func(st *State) (string, bool) {
-		return firstOrder(st, func(o *Order) bool { return o.Payment == PaymentCash })
-	},
-	"pay-recover-declined": func(st *State) (string, bool) {
-		for _, e := range st.Events {
-			if e.Kind != EventDeclined {
-				continue
-			}
-			if ev, ok := firstOrder(st, func(o *Order) bool { return !o.PlacedAt.Before(e.At) }); ok {
-				return ev, true
+		if c.Event.Kind == EventPickedUp {
+			if tracked, err := c.happened(EventTracked, time.Time{}, c.Event.Ref); err != nil || !tracked {
+				return "", false, err
 			}
 		}
-		return "", false
-	},
-	"sell-open-shop": func(st *State) (string, bool) {
-		if st.Shop != nil {
-			return st.Shop.Name, true
+		return "order " + o.Number(), true, nil
+	}},
+	"buy-pickup-parcel": {On: []string{EventPickedUp}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil || o.PickedUpAt == nil {
+			return "", false, err
 		}
-		return "", false
-	},
-	"sell-list-product": func(st *State) (string, bool) {
-		for _, l := range st.Listings {
-			if l.PhotoID != nil && l.Stock > 0 && l.PriceCents > 0 {
-				return fmt.Sprintf("listing #%d", l.ID), true
-			}
+		return "order " + o.Number(), true, nil
+	}},
+	"buy-return-damaged": {On: []string{EventRefunded}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil {
+			return "", false, err
 		}
-		return "", false
-	},
-	"sell-ship-order": func(st *State) (string, bool) {
-		for _, o := range st.Sales {
-			if o.ShippedAt != nil {
-				return "tracking " + o.TrackingNo, true
-			}
+		var a Aftersale
+		if err := c.tx.Where("order_id = ? AND user_id = ?", o.ID, c.Event.UserID).Take(&a).Error; err != nil {
+			return "", false, err
 		}
-		return "", false
-	},
-	"sell-answer-message": func(st *State) (string, bool) {
-		for _, m := range st.Messages {
-			if m.RepliedAt != nil {
-				return fmt.Sprintf("message #%d", m.ID), true
-			}
+		if a.Reason != "damaged" || a.RefundedAt == nil {
+			return "", false, nil
 		}
-		return "", false
-	},
-	"sell-handle-return": func(st *State) (string, bool) {
-		for _, o := range st.Sales {
-			if o.ReturnAnswer != "" {
-				return fmt.Sprintf("sale #%d: %s", o.ID, o.ReturnAnswer), true
-			}
+		return "order " + o.Number(), true, nil
+	}},
+	"buy-write-review": {On: []string{EventReviewed}, Check: func(c *Check) (string, bool, error) {
+		return "review #" + c.Event.Ref, true, nil
+	}},
+	"buy-home-delivery": onOrder(func(c *Check, o *Order) (bool, error) { return o.Delivery == DeliveryHome, nil }),
+	"buy-school-budget": onOrder(func(c *Check, o *Order) (bool, error) {
+		if len(o.Items) < 2 || o.GoodsCents > 10000 {
+			return false, nil
 		}
-		return "", false
-	},
-	"sell-read-statement": func(st *State) (string, bool) {
-		return st.event(EventStatement, "")
-	},
-	"bill-pay-electricity": func(st *State) (string, bool) { return st.bill(BillElectricity, time.Time{}) },
-	"bill-pay-water":       func(st *State) (string, bool) { return st.bill(BillWater, time.Time{}) },
-	"bill-topup-phone":     func(st *State) (string, bool) { return st.bill(BillPhone, time.Time{}) },
-	"bill-wrong-account": func(st *State) (string, bool) {
-		for _, e := range st.Events {
-			if e.Kind == EventAccountNo {
-				if ev, ok := st.bill("", e.At); ok {
-					return ev, true
-				}
-			}
+		return !anyItem(o, func(it *OrderItem) bool { return it.Product.Category != "school" }), nil
+	}),
+	"pay-set-pin": {On: []string{EventPINSet}, Check: func(c *Check) (string, bool, error) {
+		return "PIN", true, nil
+	}},
+	"pay-wallet-pin":     onOrder(func(c *Check, o *Order) (bool, error) { return o.Payment == PaymentWallet, nil }),
+	"pay-cash-on-pickup": onOrder(func(c *Check, o *Order) (bool, error) { return o.Payment == PaymentCash, nil }),
+	"pay-recover-declined": onOrder(func(c *Check, o *Order) (bool, error) {
+		return c.happened(EventDeclined, o.PlacedAt)
+	}),
+	"sell-open-shop": {On: []string{EventShopOpened}, Check: func(c *Check) (string, bool, error) {
+		var shop SellShop
+		if err := c.tx.Where("user_id = ?", c.Event.UserID).Take(&shop).Error; err != nil {
+			return "", false, err
 		}
-		return "", false
-	},
-	"travel-book-bus":   func(st *State) (string, bool) { return st.ticket("bus", false) },
-	"travel-book-train": func(st *State) (string, bool) { return st.ticket("train", false) },
-	"travel-refund-ticket": func(st *State) (string, bool) {
-		return st.ticket("", true)
-	},
-	"scam-report-refund-call": func(st *State) (string, bool) { return st.reported("scam-report-refund-call") },
-	"scam-report-offplatform": func(st *State) (string, bool) { return st.reported("scam-report-offplatform") },
-	"scam-report-cheap-phone": func(st *State) (string, bool) { return st.reported("scam-report-cheap-phone") },
-	"scam-report-prize":       func(st *State) (string, bool) { return st.reported("scam-report-prize") },
-	"scam-report-franchise":   func(st *State) (string, bool) { return st.reported("scam-report-franchise") },
-	"assist-log-help": func(st *State) (string, bool) {
-		if st.AssistLogs > 0 {
-			return fmt.Sprintf("%d entries", st.AssistLogs), true
+		return shop.Name, true, nil
+	}},
+	"sell-list-product": {On: []string{EventListingSaved}, Check: func(c *Check) (string, bool, error) {
+		var l Listing
+		if err := c.own(&l); err != nil || l.PhotoID == nil || l.Stock <= 0 || l.PriceCents <= 0 {
+			return "", false, err
 		}
-		return "", false
-	},
-	"assist-villager-order": func(st *State) (string, bool) {
-		for _, o := range st.Assisted {
-			return fmt.Sprintf("order %s", o.Number()), true
+		return fmt.Sprintf("listing #%d", l.ID), true, nil
+	}},
+	"sell-ship-order": {On: []string{EventSaleShipped}, Check: func(c *Check) (string, bool, error) {
+		var o SellOrder
+		if err := c.own(&o); err != nil || o.ShippedAt == nil {
+			return "", false, err
 		}
-		return "", false
-	},
+		return "tracking " + o.TrackingNo, true, nil
+	}},
+	"sell-answer-message": {On: []string{EventAnswered}, Check: func(c *Check) (string, bool, error) {
+		return "message #" + c.Event.Ref, true, nil
+	}},
+	"sell-handle-return": {On: []string{EventReturnHandled}, Check: func(c *Check) (string, bool, error) {
+		var o SellOrder
+		if err := c.own(&o); err != nil || o.ReturnAnswer == "" {
+			return "", false, err
+		}
+		return fmt.Sprintf("sale #%d: %s", o.ID, o.ReturnAnswer), true, nil
+	}},
+	"sell-read-statement": {On: []string{EventStatement}, Check: func(c *Check) (string, bool, error) {
+		return EventStatement, true, nil
+	}},
+	"bill-pay-electricity": onBill(func(c *Check, b *BillPayment) (bool, error) { return b.Kind == BillElectricity, nil }),
+	"bill-pay-water":       onBill(func(c *Check, b *BillPayment) (bool, error) { return b.Kind == BillWater, nil }),
+	"bill-topup-phone":     onBill(func(c *Check, b *BillPayment) (bool, error) { return b.Kind == BillPhone, nil }),
+	// A wrong account number caught, then a bill paid.
+	"bill-wrong-account": onBill(func(c *Check, b *BillPayment) (bool, error) {
+		return c.happened(EventAccountNo, b.PaidAt)
+	}),
+	"travel-book-bus":         onTicket(EventTicketBooked, "bus"),
+	"travel-book-train":       onTicket(EventTicketBooked, "train"),
+	"travel-refund-ticket":    onTicket(EventTicketRefunded, ""),
+	"scam-report-refund-call": onReport("scam-report-refund-call"),
+	"scam-report-offplatform": onReport("scam-report-offplatform"),
+	"scam-report-cheap-phone": onReport("scam-report-cheap-phone"),
+	"scam-report-prize":       onReport("scam-report-prize"),
+	"scam-report-franchise":   onReport("scam-report-franchise"),
+	"assist-log-help": {On: []string{EventHelpLogged}, Check: func(c *Check) (string, bool, error) {
+		return "assist log #" + c.Event.Ref, true, nil
+	}},
+	// The partner's event for an order they placed in a villager's sandbox.
+	"assist-villager-order": {On: []string{EventOrderAssisted}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil || o.AssistedByID == nil || *o.AssistedByID != c.Event.UserID {
+			return "", false, err
+		}
+		return "order " + o.Number(), true, nil
+	}},
 }
 
-func firstOrder(st *State, ok func(*Order) bool) (string, bool) {
-	for i := range st.Orders {
-		if ok(&st.Orders[i]) {
-			return fmt.Sprintf("order %s", st.Orders[i].Number()), true
+// listeners lists, by event kind, the tasks whose checkers listen to it, in TaskIDs order.
+var listeners = func() map[string][]string {
+	m := map[string][]string{}
+	for _, id := range TaskIDs {
+		for _, kind := range Checkers[id].On {
+			m[kind] = append(m[kind], id)
 		}
 	}
-	return "", false
+	return m
+}()
+
+// onOrder checks the order just placed; the evidence is its number.
+func onOrder(ok func(c *Check, o *Order) (bool, error)) Checker {
+	return Checker{On: []string{EventOrderPlaced}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil {
+			return "", false, err
+		}
+		if done, err := ok(c, o); err != nil || !done {
+			return "", false, err
+		}
+		return "order " + o.Number(), true, nil
+	}}
+}
+
+// onBill checks the bill just paid; the evidence is its receipt.
+func onBill(ok func(c *Check, b *BillPayment) (bool, error)) Checker {
+	return Checker{On: []string{EventBillPaid}, Check: func(c *Check) (string, bool, error) {
+		var b BillPayment
+		if err := c.own(&b); err != nil {
+			return "", false, err
+		}
+		if done, err := ok(c, &b); err != nil || !done {
+			return "", false, err
+		}
+		return "receipt " + b.Receipt, true, nil
+	}}
+}
+
+// onTicket checks the ticket just booked or refunded, of a kind of trip ("" for any).
+func onTicket(kind, trip string) Checker {
+	return Checker{On: []string{kind}, Check: func(c *Check) (string, bool, error) {
+		var t Ticket
+		if err := c.own(&t); err != nil {
+			return "", false, err
+		}
+		tr := c.s.Timetable.Trip(t.TripID)
+		if tr == nil || (trip != "" && tr.Kind != trip) || (kind == EventTicketRefunded && t.RefundedAt == nil) {
+			return "", false, nil
+		}
+		return "ticket " + t.Code, true, nil
+	}}
+}
+
+// onReport checks a reported scenario: it completes the task the scenario teaches.
+func onReport(task string) Checker {
+	return Checker{On: []string{EventScam(ActReport)}, Check: func(c *Check) (string, bool, error) {
+		if sc := c.s.Scenarios.Get(c.Event.Ref); sc == nil || sc.Task != task {
+			return "", false, nil
+		}
+		return "reported " + c.Event.Ref, true, nil
+	}}
 }
 
 func anyItem(o *Order, ok func(*OrderItem) bool) bool {
@@ -276,77 +225,88 @@ func anyItem(o *Order, ok func(*OrderItem) bool) bool {
 	return false
 }
 
-// comparedAt reports whether the product was added to the cart from the compare page
-// before this order was placed (AddToCart records an EventCompared).
-func (st *State) comparedAt(o *Order, productID uint) bool {
-	for _, e := range st.Events {
-		if e.Kind == EventCompared && e.Ref == fmt.Sprint(productID) && !e.At.After(o.PlacedAt) {
-			return true
-		}
-	}
-	return false
+// id is the id the event's Ref names.
+func (c *Check) id() (uint, error) {
+	n, err := strconv.ParseUint(c.Event.Ref, 10, 64)
+	return uint(n), err
 }
 
-// tracked reports whether the learner fast-forwarded this order.
-func (st *State) tracked(o *Order) bool {
-	for _, e := range st.Events {
-		if e.Kind == EventTracked && e.Ref == fmt.Sprint(o.ID) {
-			return true
-		}
+// Order is the order the event names, with its items, their products and sellers, read
+// once per event.
+func (c *Check) Order() (*Order, error) {
+	if c.order != nil {
+		return c.order, nil
 	}
-	return false
+	id, err := c.id()
+	if err != nil {
+		return nil, err
+	}
+	var o Order
+	if err := c.tx.Preload("Items.Product.Seller").Where("id = ?", id).Take(&o).Error; err != nil {
+		return nil, err
+	}
+	c.order = &o
+	return c.order, nil
 }
 
-// Check runs every checker of the given task ids and returns those now done, with evidence.
-func Check(st *State, taskIDs []string) map[string]string {
-	done := map[string]string{}
-	for _, id := range taskIDs {
-		if c := Checkers[id]; c != nil {
-			if ev, ok := c(st); ok {
-				done[id] = ev
+// own reads into dst the row the event names, from the event owner's sandbox.
+func (c *Check) own(dst any) error {
+	id, err := c.id()
+	if err != nil {
+		return err
+	}
+	return c.tx.Where("id = ? AND user_id = ?", id, c.Event.UserID).Take(dst).Error
+}
+
+// happened reports whether the owner had an event of kind at or before by (at any time
+// when by is zero), about one of refs when any are given.
+func (c *Check) happened(kind string, by time.Time, refs ...string) (bool, error) {
+	q := c.tx.Model(&Event{}).Where("user_id = ? AND kind = ?", c.Event.UserID, kind)
+	if !by.IsZero() {
+		q = q.Where("at <= ?", by)
+	}
+	if len(refs) > 0 {
+		q = q.Where("ref IN ?", refs)
+	}
+	var ids []uint
+	err := q.Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, err
+}
+
+// boughtBestCompared reports whether the order holds goods that more than one seller
+// offers, from the best-rated of them, added to the cart from the compare page before
+// the order was placed.
+func (c *Check) boughtBestCompared(o *Order) (bool, error) {
+	var keys []string
+	for _, it := range o.Items {
+		if it.Product != nil {
+			keys = append(keys, it.Product.GroupKey)
+		}
+	}
+	if len(keys) == 0 {
+		return false, nil
+	}
+	var groups []struct {
+		GroupKey string
+		Best     int
+		N        int
+	}
+	err := c.tx.Table("shop_products").Select("shop_products.group_key, MAX(shop_sellers.rating_x10) AS best, COUNT(*) AS n").
+		Joins("JOIN shop_sellers ON shop_sellers.id = shop_products.seller_id").
+		Where("shop_products.group_key IN ? AND shop_products.active", keys).Group("shop_products.group_key").Scan(&groups).Error
+	if err != nil {
+		return false, err
+	}
+	var best []string // the order's products from the best seller of goods with several
+	for _, it := range o.Items {
+		for _, g := range groups {
+			if it.Product != nil && it.Product.GroupKey == g.GroupKey && g.N >= 2 && it.Product.Seller != nil && it.Product.Seller.RatingX10 == g.Best {
+				best = append(best, ref(it.ProductID))
 			}
 		}
 	}
-	return done
-}
-
-func (st *State) event(kind, ref string) (string, bool) {
-	for _, e := range st.Events {
-		if e.Kind == kind && (ref == "" || e.Ref == ref) {
-			return kind, true
-		}
+	if len(best) == 0 {
+		return false, nil
 	}
-	return "", false
-}
-
-// bill finds a paid bill of a kind ("" for any) paid at or after since.
-func (st *State) bill(kind string, since time.Time) (string, bool) {
-	for _, b := range st.Bills {
-		if (kind == "" || b.Kind == kind) && !b.PaidAt.Before(since) {
-			return "receipt " + b.Receipt, true
-		}
-	}
-	return "", false
-}
-
-// ticket finds a ticket of a kind ("" for any), refunded if asked.
-func (st *State) ticket(kind string, refunded bool) (string, bool) {
-	for _, t := range st.Tickets {
-		tr := st.Timetable.Trip(t.TripID)
-		if tr == nil || (kind != "" && tr.Kind != kind) || (refunded && t.RefundedAt == nil) {
-			continue
-		}
-		return "ticket " + t.Code, true
-	}
-	return "", false
-}
-
-// reported finds a scam of the task's kind that the learner reported.
-func (st *State) reported(task string) (string, bool) {
-	for _, m := range st.Scams {
-		if sc := st.Scenarios.Get(m.Scenario); sc != nil && sc.Task == task && m.Action == ActReport {
-			return "reported " + m.Scenario, true
-		}
-	}
-	return "", false
+	return c.happened(EventCompared, o.PlacedAt, best...)
 }

@@ -41,8 +41,9 @@ type CheckoutForm struct {
 	Outcome  string // an outcome code, or ""
 }
 
-// Centres lists the ids of service centres an order may be picked up at.
-type Centres func(ctx context.Context) (map[uint]bool, error)
+// CentreExists reports whether a service centre exists (to pick up an order at, or to ship
+// from): one centre looked up, not the list of all.
+type CentreExists func(ctx context.Context, id uint) (bool, error)
 
 // Tracking durations on the simulated clock.
 const (
@@ -56,7 +57,7 @@ const (
 // and cart change together or not at all. Submitting the same key twice returns the first
 // order. Errors: Invalid for a bad form or wrong PIN, Conflict for an empty cart, a sold-out
 // item or a declined payment, TooMany while payment is locked after wrong PINs.
-func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres Centres) (*Order, error) {
+func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centreExists CentreExists) (*Order, error) {
 	if !validKey(f.Key) {
 		return nil, errs.New(errs.Invalid, "shop.error.checkout_stale")
 	}
@@ -70,11 +71,11 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 		if f.CentreID == 0 {
 			f.CentreID = o.CentreID
 		}
-		ok, err := centres(ctx)
+		ok, err := centreExists(ctx, f.CentreID)
 		if err != nil {
 			return nil, err
 		}
-		if !ok[f.CentreID] {
+		if !ok {
 			return nil, errs.Field("centre", "shop.error.centre")
 		}
 	case DeliveryHome:
@@ -151,7 +152,7 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 					return err
 				}
 				declined = errs.New(errs.Conflict, "shop.error.sold_out").With("Product", it.Product.NameZh)
-				return tx.Create(&Event{UserID: o.UserID, Kind: EventSoldOut, Ref: it.Product.SKU, At: now}).Error
+				return s.record(tx, o, EventSoldOut, it.Product.SKU, now)
 			}
 			if err := s.takeStock(tx, o.UserID, it.Product, it.Qty); err != nil {
 				return err
@@ -199,12 +200,19 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 			return err
 		}
 		order = ord
-		return nil
+		if err := s.record(tx, o, EventOrderPlaced, ref(ord.ID), now); err != nil {
+			return err
+		}
+		if o.AssistedBy == 0 {
+			return nil
+		}
+		return s.recordNow(tx, Owner{UserID: o.AssistedBy}, EventOrderAssisted, ref(ord.ID))
 	})
 	if errors.Is(err, errDeclined) {
 		// Nothing of the checkout was kept; the refusal itself is remembered, as a real
 		// wallet's history would show it.
-		if rerr := s.db.WithContext(ctx).Create(&Event{UserID: o.UserID, Kind: EventDeclined, At: s.simNow(ctx, o.UserID)}).Error; rerr != nil {
+		rerr := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.recordNow(tx, o, EventDeclined, "") })
+		if rerr != nil {
 			return nil, errs.Wrap(rerr, "record declined payment")
 		}
 		return nil, declined
@@ -222,14 +230,6 @@ func (s *Service) Checkout(ctx context.Context, o Owner, f CheckoutForm, centres
 }
 
 var errDeclined = errors.New("payment declined")
-
-func (s *Service) simNow(ctx context.Context, userID uint) time.Time {
-	var w Wallet
-	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&w).Error; err != nil {
-		return s.now()
-	}
-	return w.SimNow(s.now())
-}
 
 func (s *Service) orderByKey(ctx context.Context, userID uint, key string) (*Order, error) {
 	var ord Order

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"cunlu/app/account"
 	"cunlu/app/errs"
+	"cunlu/app/progress"
 	"cunlu/app/sandbox"
 )
 
@@ -38,33 +41,34 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // world is a migrated database with the catalogue loaded, two village centres and a shop
-// service on a fake clock. Learners are created on demand.
+// service on a fake clock, recording practice tasks in tasks. Learners are created on demand.
 type world struct {
 	ctx        context.Context
 	g          *gorm.DB
 	clock      *clock
+	tasks      *tasks
 	svc        *sandbox.Service
 	centre     *account.Centre // where learners belong
 	other      *account.Centre // another centre, for pickup elsewhere
 	users, key atomic.Int64
 }
 
-func newWorld(t *testing.T, g *gorm.DB) *world {
+func newWorld(t testing.TB, g *gorm.DB) *world {
 	t.Helper()
 	return newWorldWith(t, g, account.NewService(nil, account.Options{}))
 }
 
-func newWorldWith(t *testing.T, g *gorm.DB, secrets sandbox.Secrets) *world {
+func newWorldWith(t testing.TB, g *gorm.DB, secrets sandbox.Secrets) *world {
 	t.Helper()
-	w := &world{ctx: context.Background(), g: g, clock: &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}}
-	w.svc = sandbox.NewService(g, secrets, w.clock.Now)
+	w := &world{ctx: context.Background(), g: g, clock: &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}, tasks: &tasks{}}
+	w.svc = sandbox.NewService(g, secrets, w.tasks, w.clock.Now)
 	must(t, w.svc.LoadCatalog(w.ctx))
 	w.centre = w.addCentre(t, "Alder", "/1/")
 	w.other = w.addCentre(t, "Birch", "/2/")
 	return w
 }
 
-func (w *world) addCentre(t *testing.T, name, path string) *account.Centre {
+func (w *world) addCentre(t testing.TB, name, path string) *account.Centre {
 	t.Helper()
 	now := w.clock.Now()
 	r := account.Region{Level: account.LevelVillage, Name: name, Path: path, CreatedAt: now, UpdatedAt: now}
@@ -76,7 +80,7 @@ func (w *world) addCentre(t *testing.T, name, path string) *account.Centre {
 
 // learner inserts an active account of role at the world's centre and returns its sandbox
 // owner.
-func (w *world) learner(t *testing.T, role account.Role) sandbox.Owner {
+func (w *world) learner(t testing.TB, role account.Role) sandbox.Owner {
 	t.Helper()
 	n := w.users.Add(1)
 	now := w.clock.Now()
@@ -87,20 +91,20 @@ func (w *world) learner(t *testing.T, role account.Role) sandbox.Owner {
 }
 
 // villager is a learner with a payment PIN set.
-func (w *world) villager(t *testing.T) sandbox.Owner {
+func (w *world) villager(t testing.TB) sandbox.Owner {
 	t.Helper()
 	o := w.learner(t, account.RoleVillager)
 	w.setPIN(t, o)
 	return o
 }
 
-func (w *world) setPIN(t *testing.T, o sandbox.Owner) {
+func (w *world) setPIN(t testing.TB, o sandbox.Owner) {
 	t.Helper()
 	must(t, w.svc.SetPIN(w.ctx, o, "", testPIN, account.CheckPIN))
 }
 
 // product finds an active catalogue product by part of its Chinese name and its price.
-func (w *world) product(t *testing.T, nameZh string, cents int64) *sandbox.Product {
+func (w *world) product(t testing.TB, nameZh string, cents int64) *sandbox.Product {
 	t.Helper()
 	var p sandbox.Product
 	err := w.g.Preload("Seller").Where("name_zh LIKE ? AND price_cents = ? AND active", "%"+nameZh+"%", cents).Take(&p).Error
@@ -110,7 +114,7 @@ func (w *world) product(t *testing.T, nameZh string, cents int64) *sandbox.Produ
 	return &p
 }
 
-func (w *world) add(t *testing.T, o sandbox.Owner, p *sandbox.Product, qty int) {
+func (w *world) add(t testing.TB, o sandbox.Owner, p *sandbox.Product, qty int) {
 	t.Helper()
 	if err := w.svc.AddToCart(w.ctx, o, p.ID, qty, false); err != nil {
 		t.Fatalf("add %d × %s: %v", qty, p.SKU, err)
@@ -133,21 +137,15 @@ func (w *world) form(delivery, payment string) sandbox.CheckoutForm {
 	return f
 }
 
-// centres is the Centres list Checkout needs.
-func (w *world) centres(ctx context.Context) (map[uint]bool, error) {
-	var ids []uint
-	if err := w.g.WithContext(ctx).Model(&account.Centre{}).Pluck("id", &ids).Error; err != nil {
-		return nil, err
-	}
-	ok := map[uint]bool{}
-	for _, id := range ids {
-		ok[id] = true
-	}
-	return ok, nil
+// centreExists is the look-up Checkout needs.
+func (w *world) centreExists(ctx context.Context, id uint) (bool, error) {
+	var n int64
+	err := w.g.WithContext(ctx).Model(&account.Centre{}).Where("id = ?", id).Count(&n).Error
+	return n == 1, err
 }
 
 func (w *world) checkout(o sandbox.Owner, f sandbox.CheckoutForm) (*sandbox.Order, error) {
-	return w.svc.Checkout(w.ctx, o, f, w.centres)
+	return w.svc.Checkout(w.ctx, o, f, w.centreExists)
 }
 
 // buy puts qty of each product in the cart and checks out with f.
@@ -224,7 +222,7 @@ func (w *world) events(t *testing.T, userID uint, kind string) int64 {
 }
 
 // forceStock sets a learner's own stock of a product, as if others had bought it.
-func (w *world) forceStock(t *testing.T, o sandbox.Owner, p *sandbox.Product, stock int) {
+func (w *world) forceStock(t testing.TB, o sandbox.Owner, p *sandbox.Product, stock int) {
 	t.Helper()
 	must(t, w.g.Exec(`INSERT INTO sandbox_stock (user_id, product_id, stock) VALUES (?, ?, ?)
 		ON CONFLICT (user_id, product_id) DO UPDATE SET stock = excluded.stock`, o.UserID, p.ID, stock).Error)
@@ -257,7 +255,65 @@ func (w *world) checkMoney(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+// tasks stands in for the progress service: a task is open until it is done (or, with
+// open set, those tasks and no others, done or not), and a done task is a task_completions
+// row written in the transaction of the operation that completed it.
+type tasks struct {
+	mu   sync.Mutex
+	open []string // nil: every task in sandbox.TaskIDs
+	fail string   // a task whose recording fails
+}
+
+func (p *tasks) set(open []string, fail string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.open, p.fail = open, fail
+}
+
+func (p *tasks) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]bool{}
+	if p.open != nil {
+		for _, id := range p.open {
+			out[id] = true
+		}
+		return out, nil
+	}
+	var done []string
+	if err := tx.Model(&progress.TaskCompletion{}).Where("user_id = ?", userID).Pluck("task_id", &done).Error; err != nil {
+		return nil, err
+	}
+	for _, id := range sandbox.TaskIDs {
+		out[id] = !slices.Contains(done, id)
+	}
+	return out, nil
+}
+
+var errRecording = errors.New("recording the task failed")
+
+func (p *tasks) CompleteTaskTx(tx *gorm.DB, userID uint, taskID, evidence string) error {
+	p.mu.Lock()
+	fail := p.fail == taskID
+	p.mu.Unlock()
+	if fail {
+		return errRecording
+	}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&progress.TaskCompletion{UserID: userID, TaskID: taskID, Evidence: evidence, CompletedAt: time.Now()}).Error
+}
+
+// done returns the evidence of a task the user completed, and whether they did.
+func (w *world) done(t testing.TB, userID uint, taskID string) (string, bool) {
+	t.Helper()
+	var tc []progress.TaskCompletion
+	must(t, w.g.Where("user_id = ? AND task_id = ?", userID, taskID).Find(&tc).Error)
+	if len(tc) == 0 {
+		return "", false
+	}
+	return tc[0].Evidence, true
+}
+
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

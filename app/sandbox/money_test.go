@@ -192,7 +192,7 @@ func (m *moneyRun) book(t *testing.T) error {
 func (m *moneyRun) sell(t *testing.T) (string, error) {
 	w, o, ctx := m.w, m.o, m.w.ctx
 	if sh, err := w.svc.Shop(ctx, o); err != nil || sh == nil {
-		return "open a shop", w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李果园", CentreID: w.centre.ID}, w.centres)
+		return "open a shop", w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李果园", CentreID: w.centre.ID}, w.centreExists)
 	}
 	if m.pick(t, &sandbox.Listing{}, "") == 0 {
 		_, err := w.svc.SaveListing(ctx, o, 0, sandbox.ListingForm{Title: "猕猴桃 5斤装", Description: "自家果园的红心猕猴桃，现摘现发，坏果包赔。",

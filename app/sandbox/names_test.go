@@ -21,7 +21,7 @@ func TestTextRefusesInvisibleCharacters(t *testing.T) {
 		w := newWorld(t, g)
 		ctx := w.ctx
 		o := w.villager(t)
-		must(t, w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李果园", CentreID: w.centre.ID}, w.centres))
+		must(t, w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李果园", CentreID: w.centre.ID}, w.centreExists))
 		listing := sandbox.ListingForm{Title: "猕猴桃 5斤装", Description: "自家果园的红心猕猴桃，现摘现发。", PriceCents: 3990, ShippingCents: 800, Stock: 50}
 		l, err := w.svc.SaveListing(ctx, o, 0, listing)
 		must(t, err)
@@ -54,10 +54,10 @@ func TestTextRefusesInvisibleCharacters(t *testing.T) {
 			try   func(v string) error
 		}{
 			{"name", true, func(v string) error {
-				return w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李" + v + "果园", CentreID: w.centre.ID}, w.centres)
+				return w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李" + v + "果园", CentreID: w.centre.ID}, w.centreExists)
 			}},
 			{"description", false, func(v string) error {
-				return w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李果园", Description: "价格 " + v + "99.3¥", CentreID: w.centre.ID}, w.centres)
+				return w.svc.OpenShop(ctx, o, sandbox.ShopForm{Name: "老李果园", Description: "价格 " + v + "99.3¥", CentreID: w.centre.ID}, w.centreExists)
 			}},
 			{"title", true, func(v string) error {
 				_, err := w.svc.SaveListing(ctx, o, 0, withTitle("猕猴桃"+v+" 5斤装", ""))

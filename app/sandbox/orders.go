@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -202,6 +201,9 @@ func (s *Service) settle(tx *gorm.DB, userID uint) error {
 		if err := tx.Model(&Wallet{}).Where("user_id = ?", userID).Update("balance_cents", gorm.Expr("balance_cents + ?", a.AmountCents)).Error; err != nil {
 			return err
 		}
+		if err := s.record(tx, Owner{UserID: userID}, EventRefunded, ref(a.OrderID), now); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -253,7 +255,7 @@ func (s *Service) FastForward(ctx context.Context, o Owner, orderID uint) error 
 		if err := tx.Model(&Wallet{}).Where("user_id = ?", o.UserID).Update("clock_offset", gorm.Expr("clock_offset + ?", step)).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&Event{UserID: o.UserID, Kind: EventTracked, Ref: strconv.FormatUint(uint64(ord.ID), 10), At: next.Add(time.Second)}).Error; err != nil {
+		if err := s.record(tx, o, EventTracked, ref(ord.ID), next.Add(time.Second)); err != nil {
 			return err
 		}
 		return s.settle(tx, o.UserID)
@@ -275,7 +277,10 @@ func (s *Service) PickUp(ctx context.Context, o Owner, orderID uint, code string
 		case strings.TrimSpace(code) != ord.PickupCode:
 			return errs.Field("code", "shop.error.pickup_code")
 		}
-		return tx.Model(&Order{}).Where("id = ?", ord.ID).Update("picked_up_at", now).Error
+		if err := tx.Model(&Order{}).Where("id = ?", ord.ID).Update("picked_up_at", now).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventPickedUp, ref(ord.ID), now)
 	})
 	return errs.Wrap(err, "pick up")
 }
@@ -306,7 +311,10 @@ func (s *Service) RequestReturn(ctx context.Context, o Owner, orderID uint, reas
 		}
 		a := Aftersale{OrderID: ord.ID, UserID: o.UserID, Reason: reason, Note: note, AmountCents: ord.TotalCents, RefundTo: to,
 			RequestedAt: now, ResolveAt: now.Add(24 * time.Hour)}
-		return tx.Create(&a).Error
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventReturnRequested, ref(ord.ID), now)
 	})
 	return errs.Wrap(err, "request return")
 }
@@ -327,7 +335,8 @@ func (s *Service) WriteReview(ctx context.Context, o Owner, orderID, productID u
 		return errs.Field("text", "shop.error.review_short")
 	}
 	err := s.inOrder(ctx, o, orderID, "Items", func(tx *gorm.DB, w *Wallet, ord Order) error {
-		if !ord.Received(w.SimNow(s.now())) {
+		now := w.SimNow(s.now())
+		if !ord.Received(now) {
 			return errs.New(errs.Conflict, "shop.error.review_too_early")
 		}
 		found := false
@@ -344,7 +353,11 @@ func (s *Service) WriteReview(ctx context.Context, o Owner, orderID, productID u
 		if n > 0 {
 			return errs.New(errs.Conflict, "shop.error.review_exists")
 		}
-		return tx.Create(&LearnerReview{UserID: o.UserID, OrderID: orderID, ProductID: productID, Stars: stars, Text: text, CreatedAt: s.now()}).Error
+		r := LearnerReview{UserID: o.UserID, OrderID: orderID, ProductID: productID, Stars: stars, Text: text, CreatedAt: s.now()}
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventReviewed, ref(r.ID), now)
 	})
 	return errs.Wrap(err, "write review")
 }

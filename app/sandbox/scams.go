@@ -201,7 +201,10 @@ func (s *Service) Act(ctx context.Context, o Owner, sc *Scenarios, id uint, acti
 		}
 		now := w.SimNow(s.now())
 		m.Action, m.ActedAt = action, &now
-		return tx.Model(&ScamMessage{}).Where("id = ?", m.ID).Updates(map[string]any{"action": action, "acted_at": now}).Error
+		if err := tx.Model(&ScamMessage{}).Where("id = ?", m.ID).Updates(map[string]any{"action": action, "acted_at": now}).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventScam(action), m.Scenario, now)
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "act on message")

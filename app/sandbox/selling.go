@@ -149,7 +149,7 @@ type ShopForm struct {
 }
 
 // OpenShop opens (or renames) the owner's practice shop, shipping from a service centre.
-func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centres Centres) error {
+func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centreExists CentreExists) error {
 	name, err := cleanText(textcheck.Name, "name", f.Name, 2, 30)
 	if err != nil {
 		return err
@@ -158,18 +158,24 @@ func (s *Service) OpenShop(ctx context.Context, o Owner, f ShopForm, centres Cen
 	if err != nil {
 		return err
 	}
-	ok, err := centres(ctx)
+	ok, err := centreExists(ctx, f.CentreID)
 	if err != nil {
 		return err
 	}
-	if !ok[f.CentreID] {
+	if !ok {
 		return errs.Field("centre", "shop.error.centre")
 	}
 	shop := SellShop{UserID: o.UserID, Name: name, Description: desc, CentreID: f.CentreID, CreatedAt: s.now()}
-	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "user_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"name", "description", "centre_id"}),
-	}).Create(&shop).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "user_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "description", "centre_id"}),
+		}).Create(&shop).Error
+		if err != nil {
+			return err
+		}
+		return s.recordNow(tx, o, EventShopOpened, "")
+	})
 	return errs.Wrap(err, "open shop")
 }
 
@@ -282,9 +288,11 @@ func (s *Service) SaveListing(ctx context.Context, o Owner, id uint, f ListingFo
 			return err
 		}
 		if photo != nil && old != nil {
-			return tx.Where("id = ? AND user_id = ?", *old, o.UserID).Delete(&Photo{}).Error
+			if err := tx.Where("id = ? AND user_id = ?", *old, o.UserID).Delete(&Photo{}).Error; err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.recordNow(tx, o, EventListingSaved, ref(out.ID))
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "save listing")
@@ -457,17 +465,19 @@ func (s *Service) AdvanceSale(ctx context.Context, o Owner, id uint, action, tra
 			return errs.New(errs.Conflict, "sell.error.wrong_step")
 		}
 		updates := map[string]any{}
+		kind := EventReturnHandled
 		switch action {
 		case "accept":
-			updates["status"] = SellAccepted
+			updates["status"], kind = SellAccepted, EventSaleAccepted
 		case "pack":
-			updates["status"] = SellPacked
+			updates["status"], kind = SellPacked, EventSalePacked
 		case "ship":
 			tracking = strings.ToUpper(strings.TrimSpace(tracking))
 			if !trackingPattern.MatchString(tracking) {
 				return errs.Field("tracking", "sell.error.tracking")
 			}
 			updates["status"], updates["tracking_no"], updates["shipped_at"] = SellShipped, tracking, now
+			kind = EventSaleShipped
 		case "refund":
 			updates["status"], updates["return_answer"] = SellRefunded, "refunded"
 			if err := tx.Model(&Listing{}).Where("id = ?", ord.ListingID).Update("stock", gorm.Expr("stock + ?", ord.Qty)).Error; err != nil {
@@ -476,7 +486,10 @@ func (s *Service) AdvanceSale(ctx context.Context, o Owner, id uint, action, tra
 		case "refuse":
 			updates["status"], updates["return_answer"] = SellDelivered, "refused"
 		}
-		return tx.Model(&SellOrder{}).Where("id = ?", ord.ID).Updates(updates).Error
+		if err := tx.Model(&SellOrder{}).Where("id = ?", ord.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, kind, ref(ord.ID), now)
 	})
 	return errs.Wrap(err, "advance sale")
 }
@@ -499,8 +512,9 @@ func (s *Service) Reply(ctx context.Context, o Owner, id uint, text string) erro
 		if err != nil {
 			return err
 		}
+		now := w.SimNow(s.now())
 		res := tx.Model(&SellMessage{}).Where("id = ? AND user_id = ? AND replied_at IS NULL", id, o.UserID).
-			Updates(map[string]any{"reply": text, "replied_at": w.SimNow(s.now())})
+			Updates(map[string]any{"reply": text, "replied_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -512,7 +526,7 @@ func (s *Service) Reply(ctx context.Context, o Owner, id uint, text string) erro
 			}
 			return errs.New(errs.Conflict, "sell.error.already_replied")
 		}
-		return nil
+		return s.record(tx, o, EventAnswered, ref(id), now)
 	})
 	return errs.Wrap(err, "reply")
 }
@@ -552,7 +566,7 @@ func (s *Service) Statement(ctx context.Context, o Owner) (*Statement, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Create(&Event{UserID: o.UserID, Kind: EventStatement, At: w.SimNow(s.now())}).Error
+		return s.record(tx, o, EventStatement, "", w.SimNow(s.now()))
 	})
 	return st, errs.Wrap(err, "statement")
 }

@@ -125,6 +125,7 @@ type Secrets interface {
 type Service struct {
 	db        *gorm.DB
 	secrets   Secrets
+	progress  Progress // nil: no practice tasks are checked (tools that only load the catalogue)
 	now       func() time.Time
 	Timetable *Timetable // the shipped bus and train timetable
 	Scenarios *Scenarios // the shipped scam (and genuine) messages
@@ -134,10 +135,11 @@ type Service struct {
 	decodes    decodeCount
 }
 
-// NewService returns the shop over g. now is the real clock (each learner's simulated
-// clock runs ahead of it by their own offset). The shipped timetable and scenarios are
+// NewService returns the shop over g, recording the practice tasks its operations complete
+// in progress. now is the real clock (each learner's simulated clock runs ahead of it by
+// their own offset). The shipped timetable and scenarios are
 // part of the program: if they do not parse, the build is broken and it panics at start.
-func NewService(g *gorm.DB, secrets Secrets, now func() time.Time) *Service {
+func NewService(g *gorm.DB, secrets Secrets, progress Progress, now func() time.Time) *Service {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
@@ -149,7 +151,7 @@ func NewService(g *gorm.DB, secrets Secrets, now func() time.Time) *Service {
 	if err != nil {
 		panic(err)
 	}
-	return &Service{db: g, secrets: secrets, now: now, Timetable: tt, Scenarios: sc,
+	return &Service{db: g, secrets: secrets, progress: progress, now: now, Timetable: tt, Scenarios: sc,
 		photoTurns: make(chan struct{}, MaxPhotoDecodes), photoWait: photoWait}
 }
 

@@ -6,7 +6,7 @@ import "slices"
 
 // TaskIDs lists every practice task a lesson may name, in the order the shop shows them.
 // Each id has a title and a hint in the translation catalogs ("task.<id>.title",
-// "task.<id>.hint"), and a checker that looks at the learner's own sandbox.
+// "task.<id>.hint"), and a checker (Checkers) of the events in the learner's own sandbox.
 var TaskIDs = []string{
 	"buy-first-order", "buy-fertiliser-pickup", "buy-compare-sellers", "buy-cart-several",
 	"buy-track-order", "buy-pickup-parcel", "buy-return-damaged", "buy-write-review",

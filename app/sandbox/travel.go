@@ -252,7 +252,10 @@ func (s *Service) Book(ctx context.Context, o Owner, tt *Timetable, f BookingFor
 		if err := s.debit(tx, o.UserID, t.PriceCents, "ticket", now); err != nil {
 			return err
 		}
-		return tx.Create(t).Error
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventTicketBooked, ref(t.ID), now)
 	})
 	if err != nil {
 		return nil, errs.Wrap(err, "book ticket")
@@ -304,7 +307,10 @@ func (s *Service) Refund(ctx context.Context, o Owner, tt *Timetable, id uint) e
 		if err := tx.Model(&Ticket{}).Where("id = ?", t.ID).Updates(map[string]any{"refunded_at": now, "refund_cents": back}).Error; err != nil {
 			return err
 		}
-		return s.credit(tx, o.UserID, back, "ticket_refund", now)
+		if err := s.credit(tx, o.UserID, back, "ticket_refund", now); err != nil {
+			return err
+		}
+		return s.record(tx, o, EventTicketRefunded, ref(t.ID), now)
 	})
 	return errs.Wrap(err, "refund ticket")
 }

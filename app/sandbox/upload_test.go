@@ -53,7 +53,7 @@ func pngClaiming(t *testing.T, w, h uint32) []byte {
 // photoService is a shop service for photos only (no database).
 func photoService(t testing.TB) *Service {
 	t.Helper()
-	return NewService(nil, nil, nil)
+	return NewService(nil, nil, nil, nil)
 }
 
 // progressive returns a JPEG of w×h whose frame header says it is progressive: decoding

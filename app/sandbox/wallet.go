@@ -48,29 +48,6 @@ type LedgerEntry struct {
 
 func (LedgerEntry) TableName() string { return "sandbox_ledger" }
 
-// Event is something a learner did that a practice task looks for and the sandbox's state
-// does not otherwise keep (a declined payment, buying from the compare page).
-type Event struct {
-	ID     uint
-	UserID uint
-	Kind   string
-	Ref    string
-	At     time.Time
-}
-
-func (Event) TableName() string { return "sandbox_events" }
-
-// Event kinds.
-const (
-	EventDeclined  = "payment_declined"
-	EventPINWrong  = "pin_wrong"
-	EventTracked   = "tracked"
-	EventSoldOut   = "sold_out"
-	EventCompared  = "compared"         // a product added to the cart from the compare-sellers page
-	EventStatement = "statement"        // opened the selling statement after a sale
-	EventAccountNo = "account_rejected" // a bill's account number was caught as wrong
-)
-
 const (
 	pinMaxFailures = 3
 	pinLockFor     = 15 * time.Minute
@@ -156,8 +133,14 @@ func (s *Service) SetPIN(ctx context.Context, o Owner, current, pin string, chec
 	if err != nil {
 		return errs.Wrap(err, "hash PIN")
 	}
-	err = s.db.WithContext(ctx).Model(&Wallet{}).Where("user_id = ?", o.UserID).
-		Updates(map[string]any{"pin_hash": h, "pin_failures": 0, "pin_locked_until": nil}).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Wallet{}).Where("user_id = ?", o.UserID).
+			Updates(map[string]any{"pin_hash": h, "pin_failures": 0, "pin_locked_until": nil}).Error
+		if err != nil {
+			return err
+		}
+		return s.record(tx, o, EventPINSet, "", w.SimNow(s.now()))
+	})
 	return errs.Wrap(err, "set PIN")
 }
 
@@ -189,7 +172,7 @@ func (s *Service) checkPIN(ctx context.Context, w *Wallet, pin string) error {
 				return err
 			}
 		}
-		return tx.Create(&Event{UserID: w.UserID, Kind: EventPINWrong, At: w.SimNow(now)}).Error
+		return s.record(tx, Owner{UserID: w.UserID}, EventPINWrong, "", w.SimNow(now))
 	})
 	if err != nil {
 		return errs.Wrap(err, "record wrong PIN")

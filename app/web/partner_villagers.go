@@ -84,9 +84,6 @@ func (s *Server) assistRecord(c echo.Context) error {
 		data.Assist = assistForm{VillagerID: v.ID, Kind: c.FormValue("kind"), Note: c.FormValue("note")}
 		return s.showFormError(c, "villagers", data, err)
 	}
-	if err := s.checkTasksFor(ctx, u); err != nil {
-		return err
-	}
 	return s.redirectFlash(c, "/partner/villagers", "flash.assist_recorded")
 }
 

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,9 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/account"
-	"cunlu/app/course"
 	"cunlu/app/errs"
-	"cunlu/app/progress"
 	"cunlu/app/sandbox"
 )
 
@@ -78,73 +74,9 @@ func (s *Server) shopFormError(c echo.Context, name string, data any, err error)
 	return s.showFormError(c, name, shopView{Shopper: shopperOf(c), Lang: s.langOf(c), Data: data}, err)
 }
 
-// checkTasks runs the practice-task checkers after a change in a sandbox and records the
-// tasks now done, for the sandbox's owner and, in an assisted session, for the partner.
-func (s *Server) checkTasks(c echo.Context) error {
-	ctx := c.Request().Context()
-	sh := shopperOf(c)
-	people := []*account.User{sh.User}
-	if sh.Helper != nil {
-		people = append(people, sh.Helper)
-	}
-	for _, u := range people {
-		if err := s.checkTasksFor(ctx, u); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Server) checkTasksFor(ctx context.Context, u *account.User) error {
-	who := learnerOf(u)
-	snap, err := s.progress.Snapshot(ctx, who)
-	if err != nil {
-		return err
-	}
-	open := openTasks(s.courses.Catalog(), snap)
-	if len(open) == 0 {
-		return nil
-	}
-	var centre uint
-	if u.CentreID != nil {
-		centre = *u.CentreID
-	}
-	st, err := s.shop.LoadState(ctx, u.ID, centre)
-	if err != nil {
-		return err
-	}
-	for id, evidence := range sandbox.Check(st, open) {
-		if err := s.progress.CompleteTask(ctx, who, id, evidence); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// openTasks lists the practice tasks of the learner's lessons that are not done yet, in
-// catalogue order.
-func openTasks(cat *course.Catalog, snap *progress.Snapshot) []string {
-	var out []string
-	for _, co := range cat.Courses {
-		if !co.For(snap.Learner.Audience) {
-			continue
-		}
-		for _, l := range co.LessonsFor(snap.Learner.Audience) {
-			for _, t := range l.Tasks {
-				if !snap.TaskDone(t) && !slices.Contains(out, t) {
-					out = append(out, t)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// afterChange records practice tasks and redirects (POST → redirect → GET).
+// afterChange redirects after a change in a sandbox (POST → redirect → GET). The practice
+// tasks the change completed were recorded by the sandbox, in the change's transaction.
 func (s *Server) afterChange(c echo.Context, to, flash string) error {
-	if err := s.checkTasks(c); err != nil {
-		return err
-	}
 	return s.redirectFlash(c, to, flash)
 }
 
@@ -164,8 +96,8 @@ func (s *Server) shopHome(c echo.Context) error {
 		return err
 	}
 	v := shopHomeView{Categories: sandbox.Categories, Outcomes: sandbox.Outcomes}
-	for _, id := range openTasks(s.courses.Catalog(), snap) {
-		if sandbox.Checkers[id] != nil {
+	for _, id := range snap.OpenTasks() {
+		if _, ok := sandbox.Checkers[id]; ok {
 			v.Tasks = append(v.Tasks, taskRow{ID: id})
 		}
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 
@@ -62,12 +61,8 @@ func (s *Server) shopCheckout(c echo.Context) error {
 	f := sandbox.CheckoutForm{Key: c.FormValue("key"), Delivery: c.FormValue("delivery"), CentreID: formUint(c, "centre_id"),
 		Address: c.FormValue("address"), Payment: c.FormValue("payment"), PIN: c.FormValue("pin"), Outcome: c.FormValue("outcome")}
 	ctx := c.Request().Context()
-	ord, err := s.shop.Checkout(ctx, shopperOf(c).Owner, f, s.centreIDs)
+	ord, err := s.shop.Checkout(ctx, shopperOf(c).Owner, f, s.accounts.CentreExists)
 	if err != nil {
-		// A declined payment or a lost item is part of the practice: record what it teaches.
-		if terr := s.checkTasks(c); terr != nil {
-			return terr
-		}
 		v, verr := s.checkoutData(c, f)
 		if verr != nil {
 			return verr
@@ -75,18 +70,6 @@ func (s *Server) shopCheckout(c echo.Context) error {
 		return s.shopFormError(c, "shop_checkout", v, err)
 	}
 	return s.afterChange(c, fmt.Sprintf("/shop/orders/%d", ord.ID), "flash.shop_ordered")
-}
-
-func (s *Server) centreIDs(ctx context.Context) (map[uint]bool, error) {
-	cs, err := s.accounts.Centres(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ok := make(map[uint]bool, len(cs))
-	for _, c := range cs {
-		ok[c.ID] = true
-	}
-	return ok, nil
 }
 
 type ordersView struct {

@@ -92,7 +92,7 @@ func (s *Server) sellHome(c echo.Context) error {
 // sellOpen is POST /shop/sell/shop (fields name, description, centre_id).
 func (s *Server) sellOpen(c echo.Context) error {
 	f := sandbox.ShopForm{Name: c.FormValue("name"), Description: c.FormValue("description"), CentreID: formUint(c, "centre_id")}
-	if err := s.shop.OpenShop(c.Request().Context(), shopperOf(c).Owner, f, s.centreIDs); err != nil {
+	if err := s.shop.OpenShop(c.Request().Context(), shopperOf(c).Owner, f, s.accounts.CentreExists); err != nil {
 		v, verr := s.sellData(c)
 		if verr != nil {
 			return verr
@@ -300,9 +300,6 @@ func (s *Server) sellReply(c echo.Context) error {
 func (s *Server) sellStatement(c echo.Context) error {
 	st, err := s.shop.Statement(c.Request().Context(), shopperOf(c).Owner)
 	if err != nil {
-		return err
-	}
-	if err := s.checkTasks(c); err != nil {
 		return err
 	}
 	return s.showShop(c, "sell_statement", st)
