@@ -150,15 +150,19 @@ func (p *serialPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.Con
 		<-p.turn
 		return nil, err
 	}
-	return &serialTx{Tx: tx, pool: p, done: func() { <-p.turn }}, nil
+	return &serialTx{Tx: tx, ctx: ctx, pool: p, done: func() { <-p.turn }}, nil
 }
 
 // GetDBConn lets gorm's DB() reach the *sql.DB.
 func (p *serialPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
-// serialTx hands the turn on when the transaction ends, whichever way.
+// serialTx hands the turn on when the transaction ends, whichever way. Its statements run
+// on to the end, but it commits only while the context it began with lasts, as
+// database/sql's transactions do: a request answered as out of time must have changed
+// nothing.
 type serialTx struct {
 	*sql.Tx
+	ctx  context.Context
 	pool *serialPool
 	once sync.Once
 	done func()
@@ -218,6 +222,10 @@ func (t *serialTx) QueryRowContext(ctx context.Context, query string, args ...an
 
 func (t *serialTx) Commit() error {
 	defer t.once.Do(t.done)
+	if err := t.ctx.Err(); err != nil {
+		t.Tx.Rollback()
+		return err
+	}
 	return t.Tx.Commit()
 }
 

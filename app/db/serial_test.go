@@ -1,6 +1,8 @@
 package db_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -86,5 +88,42 @@ func TestWritesNeverWaitInTheBusyHandler(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Errorf("a write beside the transaction: %v", err)
 		}
+	}
+}
+
+// TestTransactionOutOfTimeDoesNotCommit: a transaction whose context ended while it ran
+// (a request answered 503) is rolled back at its commit, on every database, although the
+// SQLite pool runs its statements to the end.
+func TestTransactionOutOfTimeDoesNotCommit(t *testing.T) {
+	for _, kind := range dbtest.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			g := dbtest.Open(t, kind)
+			type Note struct {
+				ID   uint
+				Text string
+			}
+			if err := g.AutoMigrate(&Note{}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			err := g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				if err := tx.Create(&Note{Text: "first"}).Error; err != nil {
+					return err
+				}
+				cancel() // the request runs out of time here
+				return nil
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("commit after the context ended: %v, want context.Canceled", err)
+			}
+			var n int64
+			if err := g.Model(&Note{}).Count(&n).Error; err != nil || n != 0 {
+				t.Errorf("%d notes stored (%v), want none", n, err)
+			}
+			// The writer's turn was handed on: the next transaction commits.
+			if err := g.Transaction(func(tx *gorm.DB) error { return tx.Create(&Note{Text: "second"}).Error }); err != nil {
+				t.Errorf("the next transaction: %v", err)
+			}
+		})
 	}
 }

@@ -82,9 +82,12 @@ func (s *Server) signedIn(c echo.Context, u *account.User, next string) error {
 	}
 	s.setSessionCookie(c, token)
 	if u.Lang == "" {
-		// Keep the language the person was using before signing in.
-		if err := s.accounts.SetLang(c.Request().Context(), u.ID, s.requestLang(c)); err != nil {
-			return err
+		// Keep the language the person was using before signing in: they are signed in
+		// already, so this cannot fail the request (afterCommit).
+		ctx, cancel := afterCommit(c)
+		defer cancel()
+		if err := s.accounts.SetLang(ctx, u.ID, s.requestLang(c)); err != nil {
+			s.log.Error("remember language", "user", u.ID, "err", err)
 		}
 	} else {
 		s.setLangCookie(c, u.Lang)

@@ -76,9 +76,9 @@ func (s *Server) assistRecord(c echo.Context) error {
 		}
 		return s.showFormError(c, "villagers", data, err)
 	}
-	if err := s.checkTasksFor(ctx, u); err != nil {
-		return err
-	}
+	after, cancel := afterCommit(c)
+	defer cancel()
+	s.recordTasks(after, u)
 	return s.redirectFlash(c, "/partner/villagers", "flash.assist_recorded")
 }
 

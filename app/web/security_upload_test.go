@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -14,9 +15,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"cunlu/app/account"
 	"cunlu/app/apptest"
+	"cunlu/app/db/dbtest"
 	"cunlu/app/sandbox"
 )
 
@@ -224,4 +229,96 @@ func TestSecurityPhotoDecodingIsBounded(t *testing.T) {
 	if after["sell_listings"]-before["sell_listings"] != saved || after["sell_photos"]-before["sell_photos"] != saved {
 		t.Errorf("%d saved, but %d listings and %d photos stored", saved, after["sell_listings"]-before["sell_listings"], after["sell_photos"]-before["sell_photos"])
 	}
+}
+
+// TestSecurityRequestOutOfTimeChangesNothing: a request answered 503 because it ran out of
+// time has changed nothing, and a change that was committed is never answered as a failure.
+// A GORM callback on the test database sleeps past the request's deadline at the chosen
+// moment: when the listing is about to be written (in its transaction, after its photo), or
+// at the first query after it was written and committed (the practice-task check).
+// On every database: SQLite's pool and PostgreSQL's driver end transactions differently.
+func TestSecurityRequestOutOfTimeChangesNothing(t *testing.T) {
+	for _, kind := range dbtest.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // each on its own database and server
+			const timeout = 3 * time.Second
+			outOfTime(t, apptest.New(t, apptest.Kind(kind), apptest.Args("-request-timeout", timeout.String())), timeout)
+		})
+	}
+}
+
+func outOfTime(t *testing.T, env *apptest.Env, timeout time.Duration) {
+	p := sellerClient(t, env)
+	var small bytes.Buffer
+	if err := jpeg.Encode(&small, image.NewRGBA(image.Rect(0, 0, 64, 48)), nil); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu       sync.Mutex
+		when     string    // "before commit", "after commit", or "" for no delay
+		deadline time.Time // after commit: the listing request's, for the next query
+	)
+	sleepPast := func(d time.Time) { time.Sleep(time.Until(d) + 100*time.Millisecond) }
+	db := env.App.Accounts.DB()
+	err := db.Callback().Create().Before("gorm:create").Register("test:late_listing", func(tx *gorm.DB) {
+		if tx.Statement.Table != "sell_listings" {
+			return
+		}
+		d, _ := tx.Statement.Context.Deadline()
+		mu.Lock()
+		w := when
+		if w == "after commit" {
+			deadline = d
+		}
+		mu.Unlock()
+		if w == "before commit" {
+			sleepPast(d)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Callback().Query().Before("gorm:query").Register("test:late_follow_up", func(tx *gorm.DB) {
+		mu.Lock()
+		d := deadline
+		deadline = time.Time{}
+		mu.Unlock()
+		if !d.IsZero() {
+			sleepPast(d)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		when   string
+		status int
+		stored int64 // listings and photos
+	}{
+		{"after commit", http.StatusSeeOther, 1},
+		{"before commit", http.StatusServiceUnavailable, 0},
+	} {
+		mu.Lock()
+		when = tc.when
+		mu.Unlock()
+		listings, photos := countRows(t, env, "sell_listings", "1 = 1"), countRows(t, env, "sell_photos", "1 = 1")
+		start := time.Now()
+		r := p.PostFile("/shop/sell/listings", goodListing, "photo", "kiwi.jpg", "image/jpeg", small.Bytes())
+		if took := time.Since(start); took < timeout {
+			t.Errorf("%s: answered after %v, before the deadline: the delay did not happen", tc.when, took)
+		}
+		if r.Status != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.when, r.Status, tc.status)
+		}
+		if tc.status == http.StatusServiceUnavailable && !strings.Contains(r.Body, "太忙") {
+			t.Errorf("%s: the 503 page does not say the server is busy", tc.when)
+		}
+		l, ph := countRows(t, env, "sell_listings", "1 = 1")-listings, countRows(t, env, "sell_photos", "1 = 1")-photos
+		if l != tc.stored || ph != tc.stored {
+			t.Errorf("%s: answered %d, and %d listings and %d photos stored; want %d", tc.when, r.Status, l, ph, tc.stored)
+		}
+	}
+	mu.Lock()
+	when = ""
+	mu.Unlock()
 }

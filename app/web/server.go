@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html/template"
@@ -45,6 +46,7 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry // where request metrics go; /metrics serves it
+	RequestTimeout time.Duration        // a request still working after this long is answered 503 (default 30 s)
 }
 
 // Server holds the routes and everything the handlers share. It has no package-level state,
@@ -67,6 +69,7 @@ type Server struct {
 	secure   bool
 	registry *prometheus.Registry
 	metrics  *httpMetrics
+	timeout  time.Duration
 	routes   []Route
 	sizes    sync.Map // compressed sizes of files, for "save for offline" (offline.go)
 	stencils *stencils
@@ -92,6 +95,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry, stencils: newStencils(maxStencils),
+		timeout: cmp.Or(o.RequestTimeout, 30*time.Second),
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
 		return nil, err
@@ -179,7 +183,10 @@ func (s *Server) middleware() {
 	s.e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: func(c echo.Context) bool {
 		return photoRoutes[c.Request().Method+" "+c.Path()]
 	}}))
-	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
+	// A request out of time is answered 503 and must have changed nothing: the database
+	// refuses to commit on a request's ended context, slow work before it (decoding a
+	// photo) stops with it, and what follows a commit does not use it (afterCommit).
+	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: s.timeout}))
 	// Pages are hashed before compression (gzip wraps the whole handler, see New) and a
 	// 304 goes out with no body.
 	s.e.Use(s.etag)

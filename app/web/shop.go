@@ -78,21 +78,36 @@ func (s *Server) shopFormError(c echo.Context, name string, data any, err error)
 	return s.showFormError(c, name, shopView{Shopper: shopperOf(c), Lang: s.langOf(c), Data: data}, err)
 }
 
+// followUpTimeout bounds the work that follows a committed change.
+const followUpTimeout = 5 * time.Second
+
+// afterCommit is the context for what follows a committed change (recording practice
+// tasks, remembering a language): not the request's, which may be out of time already,
+// but one with a short deadline of its own. That work is best effort: a failure is logged,
+// never answered, since the change itself is done.
+func afterCommit(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(c.Request().Context()), followUpTimeout)
+}
+
 // checkTasks runs the practice-task checkers after a change in a sandbox and records the
 // tasks now done, for the sandbox's owner and, in an assisted session, for the partner.
-func (s *Server) checkTasks(c echo.Context) error {
-	ctx := c.Request().Context()
+// It follows a committed change, so it cannot fail the request (afterCommit); the next
+// change checks again what it missed.
+func (s *Server) checkTasks(c echo.Context) {
+	ctx, cancel := afterCommit(c)
+	defer cancel()
 	sh := shopperOf(c)
-	people := []*account.User{sh.User}
+	s.recordTasks(ctx, sh.User)
 	if sh.Helper != nil {
-		people = append(people, sh.Helper)
+		s.recordTasks(ctx, sh.Helper)
 	}
-	for _, u := range people {
-		if err := s.checkTasksFor(ctx, u); err != nil {
-			return err
-		}
+}
+
+// recordTasks records the practice tasks u has now done, logging a failure.
+func (s *Server) recordTasks(ctx context.Context, u *account.User) {
+	if err := s.checkTasksFor(ctx, u); err != nil {
+		s.log.Error("record practice tasks", "user", u.ID, "err", err)
 	}
-	return nil
 }
 
 func (s *Server) checkTasksFor(ctx context.Context, u *account.User) error {
@@ -142,9 +157,7 @@ func openTasks(cat *course.Catalog, snap *progress.Snapshot) []string {
 
 // afterChange records practice tasks and redirects (POST → redirect → GET).
 func (s *Server) afterChange(c echo.Context, to, flash string) error {
-	if err := s.checkTasks(c); err != nil {
-		return err
-	}
+	s.checkTasks(c)
 	return s.redirectFlash(c, to, flash)
 }
 
