@@ -198,6 +198,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 		Registry:       reg,
+		RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
 		a.Close()

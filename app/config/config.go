@@ -26,6 +26,7 @@ type Config struct {
 	Demo           bool          // load the demo data (once)
 	DevDir         string        // serve templates, static files and courses from this source folder
 	IdleTimeout    time.Duration // a session ends after this long without a request
+	RequestTimeout time.Duration // a request still working after this long is answered 503 and changes nothing
 	BaseURLDefault bool          // BaseURL was not configured but derived from the address
 	PprofAddr      string        // loopback address for Go's profiler (net/http/pprof), or ""
 	KeyFile        string        // the installation's secret key (PIN hashes); see KeyFileFor
@@ -62,6 +63,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	proxies := fs.String("trusted-proxies", env("CUNLU_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (CUNLU_TRUSTED_PROXIES)")
 	level := fs.String("log-level", env("CUNLU_LOG_LEVEL", "info"), "debug, info, warn or error (CUNLU_LOG_LEVEL)")
 	idle := fs.Duration("session-idle", 0, "end a session after this long without a request (CUNLU_SESSION_IDLE, default 12h)")
+	timeout := fs.Duration("request-timeout", 0, "answer 503 to a request still working after this long; it changes nothing (CUNLU_REQUEST_TIMEOUT, default 30s)")
 	demo := fs.Bool("demo", false, "load the demo county, centres and sign-ins (once)")
 	pprofAddr := fs.String("pprof", env("CUNLU_PPROF", ""), "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (CUNLU_PPROF); off when empty")
 	keyFile := fs.String("key-file", env("CUNLU_KEY_FILE", ""), "the secret key file for PIN hashes, made on first start (CUNLU_KEY_FILE); default beside the SQLite file, required with PostgreSQL")
@@ -145,25 +147,40 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 		problems = append(problems, fmt.Errorf("-log-level / CUNLU_LOG_LEVEL %q: want debug, info, warn or error", *level))
 	}
 
-	c.IdleTimeout = *idle
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = 12 * time.Hour
-		if v := strings.TrimSpace(getenv("CUNLU_SESSION_IDLE")); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				problems = append(problems, fmt.Errorf("CUNLU_SESSION_IDLE %q: want a duration such as 12h or 30m", v))
-			}
-			c.IdleTimeout = d
-		}
+	if c.IdleTimeout, err = duration(*idle, getenv, "CUNLU_SESSION_IDLE", 12*time.Hour); err != nil {
+		problems = append(problems, err)
 	}
 	if c.IdleTimeout < time.Minute {
 		problems = append(problems, fmt.Errorf("-session-idle / CUNLU_SESSION_IDLE %s is shorter than a minute", c.IdleTimeout))
+	}
+	if c.RequestTimeout, err = duration(*timeout, getenv, "CUNLU_REQUEST_TIMEOUT", 30*time.Second); err != nil {
+		problems = append(problems, err)
+	}
+	if c.RequestTimeout < time.Second {
+		problems = append(problems, fmt.Errorf("-request-timeout / CUNLU_REQUEST_TIMEOUT %s is shorter than a second", c.RequestTimeout))
 	}
 
 	if len(problems) > 0 {
 		return Config{}, errors.Join(problems...)
 	}
 	return c, nil
+}
+
+// duration is a duration setting: the flag's value unless it is zero, else the
+// environment variable's, else def.
+func duration(flagValue time.Duration, getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	if flagValue != 0 {
+		return flagValue, nil
+	}
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return def, fmt.Errorf("%s %q: want a duration such as 30s, 30m or 12h", name, v)
+	}
+	return d, nil
 }
 
 var userinfo = regexp.MustCompile(`//[^/@]*@`)

@@ -30,6 +30,7 @@ func TestParseSettings(t *testing.T) {
 				want(t, "database", c.DatabaseURL, "cunlu.db")
 				want(t, "base URL", c.BaseURL.String(), "http://localhost:8080")
 				want(t, "idle", c.IdleTimeout, 12*time.Hour)
+				want(t, "request timeout", c.RequestTimeout, 30*time.Second)
 				want(t, "log level", c.LogLevel, slog.LevelInfo)
 				want(t, "demo", c.Demo, false)
 				want(t, "dev dir", c.DevDir, "")
@@ -46,6 +47,7 @@ func TestParseSettings(t *testing.T) {
 				"CUNLU_TRUSTED_PROXIES": "10.0.0.1",
 				"CUNLU_LOG_LEVEL":       "debug",
 				"CUNLU_SESSION_IDLE":    "30m",
+				"CUNLU_REQUEST_TIMEOUT": "45s",
 				"CUNLU_DEV_DIR":         "/src/cunlu",
 			},
 			check: func(t *testing.T, c config.Config) {
@@ -55,13 +57,14 @@ func TestParseSettings(t *testing.T) {
 				want(t, "trusted proxies", prefixes(c.TrustedProxies), "10.0.0.1/32")
 				want(t, "log level", c.LogLevel, slog.LevelDebug)
 				want(t, "idle", c.IdleTimeout, 30*time.Minute)
+				want(t, "request timeout", c.RequestTimeout, 45*time.Second)
 				want(t, "dev dir", c.DevDir, "/src/cunlu")
 			},
 		},
 		{
 			name: "flags beat environment",
 			args: []string{"-addr", "127.0.0.1:7000", "-database-url", "flag.db", "-base-url", "https://flag.example.cn",
-				"-trusted-proxies", "192.168.1.1", "-log-level", "warn", "-session-idle", "2h", "-dev", "/flag", "-demo"},
+				"-trusted-proxies", "192.168.1.1", "-log-level", "warn", "-session-idle", "2h", "-request-timeout", "1m", "-dev", "/flag", "-demo"},
 			env: map[string]string{
 				"CUNLU_ADDR":            "127.0.0.1:9000",
 				"DATABASE_URL":          "env.db",
@@ -69,6 +72,7 @@ func TestParseSettings(t *testing.T) {
 				"CUNLU_TRUSTED_PROXIES": "10.0.0.1",
 				"CUNLU_LOG_LEVEL":       "debug",
 				"CUNLU_SESSION_IDLE":    "30m",
+				"CUNLU_REQUEST_TIMEOUT": "45s",
 				"CUNLU_DEV_DIR":         "/env",
 			},
 			check: func(t *testing.T, c config.Config) {
@@ -78,6 +82,7 @@ func TestParseSettings(t *testing.T) {
 				want(t, "trusted proxies", prefixes(c.TrustedProxies), "192.168.1.1/32")
 				want(t, "log level", c.LogLevel, slog.LevelWarn)
 				want(t, "idle", c.IdleTimeout, 2*time.Hour)
+				want(t, "request timeout", c.RequestTimeout, time.Minute)
 				want(t, "dev dir", c.DevDir, "/flag")
 				want(t, "demo", c.Demo, true)
 			},
@@ -175,6 +180,8 @@ func TestParseErrors(t *testing.T) {
 		{name: "too short CUNLU_SESSION_IDLE", env: map[string]string{"CUNLU_SESSION_IDLE": "30s"}, mention: []string{"CUNLU_SESSION_IDLE", "30s"}},
 		{name: "negative -session-idle", args: []string{"-session-idle", "-1h"}, mention: []string{"CUNLU_SESSION_IDLE"}},
 		{name: "bad -session-idle", args: []string{"-session-idle", "soon"}, mention: []string{"session-idle"}},
+		{name: "unparseable CUNLU_REQUEST_TIMEOUT", env: map[string]string{"CUNLU_REQUEST_TIMEOUT": "half a minute"}, mention: []string{"CUNLU_REQUEST_TIMEOUT", "half a minute"}},
+		{name: "too short -request-timeout", args: []string{"-request-timeout", "10ms"}, mention: []string{"-request-timeout", "10ms"}},
 		{name: "empty database URL", args: []string{"-database-url", " "}, mention: []string{"DATABASE_URL"}},
 		{
 			name:    "unknown database scheme hides its password",

@@ -83,9 +83,12 @@ func (s *Server) signedIn(c echo.Context, u *account.User, next string) error {
 	s.setSessionCookie(c, token)
 	s.rotateCSRF(c)
 	if u.Lang == "" {
-		// Keep the language the person was using before signing in.
-		if err := s.accounts.SetLang(c.Request().Context(), u.ID, s.requestLang(c)); err != nil {
-			return err
+		// Keep the language the person was using before signing in: they are signed in
+		// already, so this cannot fail the request (afterCommit).
+		ctx, cancel := afterCommit(c)
+		defer cancel()
+		if err := s.accounts.SetLang(ctx, u.ID, s.requestLang(c)); err != nil {
+			s.log.Error("remember language", "user", u.ID, "err", err)
 		}
 	} else {
 		s.setLangCookie(c, u.Lang)
@@ -163,4 +166,15 @@ func (s *Server) healthz(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.String(http.StatusOK, "ok\n")
+}
+
+// followUpTimeout bounds the work that follows a committed change.
+const followUpTimeout = 5 * time.Second
+
+// afterCommit is the context for what follows a committed change (remembering a
+// language): not the request's, which may be out of time already,
+// but one with a short deadline of its own. That work is best effort: a failure is logged,
+// never answered, since the change itself is done.
+func afterCommit(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(c.Request().Context()), followUpTimeout)
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -14,9 +15,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"cunlu/app/account"
 	"cunlu/app/apptest"
+	"cunlu/app/db/dbtest"
 	"cunlu/app/sandbox"
 )
 
@@ -224,4 +229,81 @@ func TestSecurityPhotoDecodingIsBounded(t *testing.T) {
 	if after["sell_listings"]-before["sell_listings"] != saved || after["sell_photos"]-before["sell_photos"] != saved {
 		t.Errorf("%d saved, but %d listings and %d photos stored", saved, after["sell_listings"]-before["sell_listings"], after["sell_photos"]-before["sell_photos"])
 	}
+}
+
+// TestSecurityRequestOutOfTimeChangesNothing: a request answered 503 because it ran out of
+// time has changed nothing, and a change that was committed is never answered as a failure.
+// A GORM callback on the test database sleeps past the request's deadline at the chosen
+// moment: when the listing is about to be written (in its transaction, after its photo).
+// On every database: SQLite's pool and PostgreSQL's driver end transactions differently.
+func TestSecurityRequestOutOfTimeChangesNothing(t *testing.T) {
+	for _, kind := range dbtest.Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // each on its own database and server
+			const timeout = 3 * time.Second
+			outOfTime(t, apptest.New(t, apptest.Kind(kind), apptest.Args("-request-timeout", timeout.String())), timeout)
+		})
+	}
+}
+
+func outOfTime(t *testing.T, env *apptest.Env, timeout time.Duration) {
+	p := sellerClient(t, env)
+	var small bytes.Buffer
+	if err := jpeg.Encode(&small, image.NewRGBA(image.Rect(0, 0, 64, 48)), nil); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		late bool // the listing's insert waits past the request's deadline
+	)
+	db := env.App.Accounts.DB()
+	err := db.Callback().Create().Before("gorm:create").Register("test:late_listing", func(tx *gorm.DB) {
+		if tx.Statement.Table != "sell_listings" {
+			return
+		}
+		mu.Lock()
+		l := late
+		mu.Unlock()
+		if d, ok := tx.Statement.Context.Deadline(); ok && l {
+			time.Sleep(time.Until(d) + 100*time.Millisecond)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The practice tasks a listing completes are recorded in its transaction, and nothing
+	// but the redirect follows the commit, so a request is either out of time before its
+	// commit (503, nothing stored) or answered with what it stored.
+	for _, tc := range []struct {
+		when   string
+		late   bool
+		status int
+		stored int64 // listings and photos
+	}{
+		{"in time", false, http.StatusSeeOther, 1},
+		{"out of time before commit", true, http.StatusServiceUnavailable, 0},
+	} {
+		mu.Lock()
+		late = tc.late
+		mu.Unlock()
+		listings, photos := countRows(t, env, "sell_listings", "1 = 1"), countRows(t, env, "sell_photos", "1 = 1")
+		start := time.Now()
+		r := p.PostFile("/shop/sell/listings", goodListing, "photo", "kiwi.jpg", "image/jpeg", small.Bytes())
+		if took := time.Since(start); tc.late && took < timeout {
+			t.Errorf("%s: answered after %v, before the deadline: the delay did not happen", tc.when, took)
+		}
+		if r.Status != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.when, r.Status, tc.status)
+		}
+		if tc.status == http.StatusServiceUnavailable && !strings.Contains(r.Body, "太忙") {
+			t.Errorf("%s: the 503 page does not say the server is busy", tc.when)
+		}
+		l, ph := countRows(t, env, "sell_listings", "1 = 1")-listings, countRows(t, env, "sell_photos", "1 = 1")-photos
+		if l != tc.stored || ph != tc.stored {
+			t.Errorf("%s: answered %d, and %d listings and %d photos stored; want %d", tc.when, r.Status, l, ph, tc.stored)
+		}
+	}
+	mu.Lock()
+	late = false
+	mu.Unlock()
 }

@@ -50,6 +50,7 @@ type Options struct {
 	Registry       *prometheus.Registry // where request metrics go; /metrics serves it
 	MaxActive      int                  // requests worked on at once (admit.go); 0: 4 per core, at least 8
 	QueueWait      time.Duration        // how long a request waits for its turn before a 503; 0: 1 s
+	RequestTimeout time.Duration        // a request still working after this long is answered 503 (default 30 s)
 }
 
 // Server holds the routes and everything the handlers share. It has no package-level state,
@@ -75,6 +76,7 @@ type Server struct {
 	routes    []Route
 	slots     chan struct{} // one per request being worked on (admit.go)
 	queueWait time.Duration
+	timeout   time.Duration
 	sizes     sync.Map // compressed sizes of files, for "save for offline" (offline.go)
 
 	csrfCheck echo.MiddlewareFunc
@@ -98,6 +100,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
+		timeout: cmp.Or(o.RequestTimeout, 30*time.Second),
 	}
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
 		return nil, err
@@ -188,7 +191,10 @@ func (s *Server) middleware() {
 	s.e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: func(c echo.Context) bool {
 		return photoRoutes[c.Request().Method+" "+c.Path()]
 	}}))
-	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
+	// A request out of time is answered 503 and must have changed nothing: the database
+	// refuses to commit on a request's ended context, slow work before it (decoding a
+	// photo) stops with it, and what follows a commit does not use it (afterCommit).
+	s.e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: s.timeout}))
 }
 
 // csrf checks the _csrf field of the form body against this browser's CSRF cookie on every

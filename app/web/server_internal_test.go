@@ -110,6 +110,25 @@ func TestDomainErrorsMapToStatuses(t *testing.T) {
 	}
 }
 
+// TestBusyAnswers503WithRetryAfter: "busy, try again" (errs.Busy) is a 503 with
+// Retry-After, on the error page and on a form shown again with what was typed.
+func TestBusyAnswers503WithRetryAfter(t *testing.T) {
+	s, _ := newTestServer(t)
+	busy := &errs.Error{Code: errs.Busy, Key: "sell.error.photo_busy", Field: "photo"}
+	s.e.GET("/busy", func(echo.Context) error { return busy })
+	s.e.GET("/busy-form", func(c echo.Context) error {
+		return s.showFormError(c, "login", loginView{Login: "typed-login"}, busy)
+	})
+	for path, kept := range map[string]string{"/busy": "", "/busy-form": `value="typed-login"`} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		body := rec.Body.String()
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(body, "再选一次照片") || !strings.Contains(body, kept) {
+			t.Errorf("%s: status %d, Retry-After %q; want 503 with Retry-After, the message and %q", path, rec.Code, rec.Header().Get("Retry-After"), kept)
+		}
+	}
+}
+
 func TestGzipAndStaticCaching(t *testing.T) {
 	s, _ := newTestServer(t)
 	req := httptest.NewRequest(http.MethodGet, "/login", nil)
