@@ -21,6 +21,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0005_reports", Migrate: migrate0005},
 		{ID: "0006_quiz_write_indexes", Migrate: migrate0006},
 		{ID: "0007_must_change_password", Migrate: migrate0007},
+		{ID: "0008_coordinator_reads", Migrate: migrate0008},
 	}
 }
 
@@ -689,4 +690,24 @@ func migrate0006(tx *gorm.DB) error {
 // password): their owner must choose their own before doing anything else.
 func migrate0007(tx *gorm.DB) error {
 	return tx.Exec("ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE").Error
+}
+
+// migrate0008 makes the coordinator pages cost what a region's centres cost, not its
+// learners: centre_stats counts each centre's active partners and villagers (learners),
+// kept by the account writes that create, move or (de)activate a learner, so the
+// overview and the matrix never count accounts; filled here from them.
+func migrate0008(tx *gorm.DB) error {
+	for _, stmt := range []string{
+		"ALTER TABLE centre_stats ADD COLUMN learners INTEGER NOT NULL DEFAULT 0",
+		`INSERT INTO centre_stats (centre_id, role, mastered, tasks, certificates, learners)
+			SELECT centre_id, role, 0, 0, 0, COUNT(*) FROM users
+			WHERE active AND role IN ('partner', 'villager') AND centre_id IS NOT NULL
+			GROUP BY centre_id, role
+			ON CONFLICT (centre_id, role) DO UPDATE SET learners = excluded.learners`,
+	} {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

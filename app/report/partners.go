@@ -42,19 +42,22 @@ func (c Cell) Percent() int {
 // PartnersPerPage is how many partners the matrix shows at once.
 const PartnersPerPage = 50
 
-// Matrix returns a page of the partners in the region with their progress in each course.
+// Matrix returns a page of the partners in the region with their progress in each course,
+// and how many there are in all (from the centres' learner counts).
 func (s *Service) Matrix(ctx context.Context, region *account.Region, page int) ([]PartnerRow, int64, error) {
+	var total int64
+	err := inRegion(s.db.WithContext(ctx).Table("centre_stats"), "centre_stats", region).
+		Select("COALESCE(SUM(centre_stats.learners), 0)").Where("centre_stats.role = ?", account.RolePartner).Scan(&total).Error
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "count partners")
+	}
 	q := s.db.WithContext(ctx).Table("users").
 		Joins("JOIN centres ON centres.id = users.centre_id").
 		Joins("JOIN regions ON regions.id = centres.region_id").
 		Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
 		Where("users.role = ? AND users.active AND regions.path LIKE ?", account.RolePartner, region.Path+"%")
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, errs.Wrap(err, "count partners")
-	}
 	var rows []PartnerRow
-	err := q.Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at,
+	err = q.Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at,
 		COALESCE(learner_stats.lessons_mastered, 0) AS lessons_mastered, COALESCE(learner_stats.tasks_done, 0) AS tasks_done,
 		COALESCE(learner_stats.certificates, 0) AS certificates, COALESCE(learner_stats.stuck, 0) AS stuck`).
 		Order("regions.name, centres.name, users.name, users.id").

@@ -97,6 +97,11 @@ func TestMatrixPages(t *testing.T) {
 		if err := g.Create(&extra).Error; err != nil {
 			t.Fatal(err)
 		}
+		for i := range extra {
+			if err := account.CountLearners(g, &extra[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		const total = 53
 		for _, tc := range []struct {
 			page  int
