@@ -96,6 +96,16 @@ func rowKey(region *account.Region) string {
 	}
 }
 
+// centresIn is the subquery of the ids of the centres in region, for "centre_id IN (?)":
+// given it, the databases find a region's partners centre by centre from
+// idx_users_centre_role_name, a township's among a township's rows, where a join on the
+// region's path would go through every partner of the county (SQLite, without
+// statistics, takes "role = ?" for the narrower choice).
+func centresIn(g *gorm.DB, region *account.Region) *gorm.DB {
+	return g.Table("centres").Select("centres.id").
+		Joins("JOIN regions ON regions.id = centres.region_id").Where("regions.path LIKE ?", region.Path+"%")
+}
+
 // inRegion narrows a query on a table with a centre_id column to the centres in region,
 // joining each centre and its village.
 func inRegion(q *gorm.DB, table string, region *account.Region) *gorm.DB {
