@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -43,37 +44,61 @@ func (c Cell) Percent() int {
 const PartnersPerPage = 50
 
 // Matrix returns a page of the partners in the region with their progress in each course,
-// and how many there are in all (from the centres' learner counts).
+// and how many there are in all.
 func (s *Service) Matrix(ctx context.Context, region *account.Region, page int) ([]PartnerRow, int64, error) {
-	g := s.db.WithContext(ctx)
 	var total int64
-	err := inRegion(g.Table("centre_stats"), "centre_stats", region).
+	err := inRegion(s.db.WithContext(ctx).Table("centre_stats"), "centre_stats", region).
 		Select("COALESCE(SUM(centre_stats.learners), 0)").Where("centre_stats.role = ?", account.RolePartner).Scan(&total).Error
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "count partners")
 	}
-	// The order needs all of the region's partners sorted: the page's ids are sorted from
-	// idx_users_centre_role_name alone (it holds the names), and only the page's rows are
-	// then read whole.
+	rows, err := s.partners(ctx, region, PartnersPerPage, (max(page, 1)-1)*PartnersPerPage)
+	return rows, total, err
+}
+
+// AllPartners returns every partner in the region, in the matrix's order, for the export.
+func (s *Service) AllPartners(ctx context.Context, region *account.Region) ([]PartnerRow, error) {
+	return s.partners(ctx, region, -1, 0)
+}
+
+// partners lists limit partners of the region from offset (every one for limit -1) in the
+// matrix's order. The order needs all of the region's partners sorted; the page's ids
+// are sorted from idx_users_centre_role_name alone (it holds the names), and only the
+// page's rows are then read whole.
+func (s *Service) partners(ctx context.Context, region *account.Region, limit, offset int) ([]PartnerRow, error) {
+	g := s.db.WithContext(ctx)
 	const order = "regions.name, centres.name, users.name, users.id"
 	withPlaces := func(q *gorm.DB) *gorm.DB {
 		return q.Joins("JOIN centres ON centres.id = users.centre_id").
 			Joins("JOIN regions ON regions.id = centres.region_id")
 	}
-	ids := withPlaces(g.Table("users")).Select("users.id").
-		Where("users.centre_id IN (?) AND users.role = ? AND users.active", centresIn(g, region), account.RolePartner).
-		Order(order).Limit(PartnersPerPage).Offset((max(page, 1) - 1) * PartnersPerPage)
+	partnersIn := func(q *gorm.DB) *gorm.DB {
+		return withPlaces(q).Where("users.centre_id IN (?) AND users.role = ? AND users.active", centresIn(g, region), account.RolePartner)
+	}
+	q := g.Table("users")
+	if limit >= 0 {
+		page := partnersIn(g.Table("users")).Select("users.id").Order(order).Limit(limit).Offset(offset)
+		q = withPlaces(q).Where("users.id IN (?)", page)
+	} else {
+		q = partnersIn(q)
+	}
 	var rows []PartnerRow
-	err = withPlaces(g.Table("users")).Where("users.id IN (?)", ids).
-		Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
+	err := q.Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
 		Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at,
 		COALESCE(learner_stats.lessons_mastered, 0) AS lessons_mastered, COALESCE(learner_stats.tasks_done, 0) AS tasks_done,
 		COALESCE(learner_stats.certificates, 0) AS certificates, COALESCE(learner_stats.stuck, 0) AS stuck`).
 		Order(order).Scan(&rows).Error
 	if err != nil {
-		return nil, 0, errs.Wrap(err, "list partners")
+		return nil, errs.Wrap(err, "list partners")
 	}
-	return rows, total, s.fillCourses(ctx, rows)
+	// A thousand ids at a time: a county's partners would pass the databases' limits on
+	// bound values in one IN list.
+	for page := range slices.Chunk(rows, 1000) {
+		if err := s.fillCourses(ctx, page); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }
 
 func (s *Service) fillCourses(ctx context.Context, rows []PartnerRow) error {
