@@ -9,9 +9,10 @@
 #   bash bench/coord_pages.sh NAME=BINARY=DATABASE [NAME=BINARY=DATABASE …]
 #   N=200 C=4 bash bench/coord_pages.sh before=/tmp/cunlu-old=/tmp/a.db after=/tmp/cunlu=/tmp/b.db
 #
-# DATABASE is a SQLite file (with its .key beside it) or a postgres:// URL; each server
-# migrates its own database on start, so never give two builds the same one. The county
-# coordinator "loadcoord" / "load-test-pass" comes from "cunlu loadgen".
+# DATABASE is a SQLite file (with its .key beside it) or a postgres:// URL (then set
+# CUNLU_KEY_FILE); each server migrates its own database on start, so never give two
+# builds the same one. The county coordinator "loadcoord" / "load-test-pass" comes from
+# "cunlu loadgen".
 set -euo pipefail
 n=${N:-200}
 c=${C:-4}
