@@ -352,7 +352,10 @@ func (s *Service) Enrol(ctx context.Context, actor *User, scope *Region, rows []
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return tx.CreateInBatches(users, enrolBatch).Error
+		if err := tx.CreateInBatches(users, enrolBatch).Error; err != nil {
+			return err
+		}
+		return CountLearners(tx, users...)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return nil, errs.New(errs.Conflict, "enrol.error.conflict")

@@ -141,7 +141,13 @@ func (w *world) addUser(t *testing.T, u account.User) *account.User {
 		u.PasswordHash = h[0]
 	}
 	u.Active = true
-	if err := w.g.Create(&u).Error; err != nil {
+	err = w.g.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&u).Error; err != nil {
+			return err
+		}
+		return account.CountLearners(tx, &u)
+	})
+	if err != nil {
 		t.Fatalf("insert user %s: %v", u.Login, err)
 	}
 	return &u

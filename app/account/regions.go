@@ -142,6 +142,25 @@ func (s *Service) RegionsWithin(ctx context.Context, root *Region) ([]Region, er
 	return rs, errs.Wrap(err, "list regions")
 }
 
+// Trail lists the regions from root down to r, both included, in that order; empty when r
+// does not lie within root. It reads those few rows only, by the ids in r's path, so a
+// page's breadcrumb does not cost a county's region tree.
+func (s *Service) Trail(ctx context.Context, root, r *Region) ([]Region, error) {
+	if !root.Contains(*r) {
+		return nil, nil
+	}
+	ids := []uint{root.ID}
+	for _, part := range strings.Split(strings.Trim(strings.TrimPrefix(r.Path, root.Path), "/"), "/") {
+		if id, err := strconv.ParseUint(part, 10, 64); err == nil {
+			ids = append(ids, uint(id))
+		}
+	}
+	var rs []Region
+	err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rs).Error
+	sortByPath(rs)
+	return rs, errs.Wrap(err, "list regions")
+}
+
 // sortByPath orders regions so each parent comes right before its children, comparing the
 // numeric ids in the path rather than their text ("/10/" after "/9/").
 func sortByPath(rs []Region) {

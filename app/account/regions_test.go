@@ -140,6 +140,24 @@ func TestRegionsTreeOrder(t *testing.T) {
 		within, err = w.svc.RegionsWithin(ctx, counties[1])
 		must(t, err)
 		sameIDs(t, "RegionsWithin(second county)", ids(within, func(r account.Region) uint { return r.ID }), []uint{counties[1].ID})
+
+		// The breadcrumb from a region down to one within it; nothing for one outside.
+		regionIDs := func(rs []account.Region) []uint { return ids(rs, func(r account.Region) uint { return r.ID }) }
+		for _, tc := range []struct {
+			name     string
+			root, to *account.Region
+			want     []uint
+		}{
+			{"county to village", counties[0], village, want[:3]},
+			{"township to village", town, village, []uint{town.ID, village.ID}},
+			{"county to itself", counties[0], counties[0], want[:1]},
+			{"village to its county", village, counties[0], nil},
+			{"another county", counties[10], village, nil},
+		} {
+			trail, err := w.svc.Trail(ctx, tc.root, tc.to)
+			must(t, err)
+			sameIDs(t, "Trail, "+tc.name, regionIDs(trail), tc.want)
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"cunlu/app/errs"
 )
@@ -182,8 +183,14 @@ func (s *Service) createAccount(ctx context.Context, actor *User, f AccountForm)
 	if f.PIN != "" {
 		u.PINHash = s.pins.Hash(f.PIN)
 	}
-	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
-		return nil, errs.Wrap(uniqueViolation(err), "create account")
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return uniqueViolation(err)
+		}
+		return CountLearners(tx, u)
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "create account")
 	}
 	return u, nil
 }
@@ -226,8 +233,19 @@ func (s *Service) UpdateAccount(ctx context.Context, actor *User, id uint, f Acc
 		updates["pin_hash"] = s.pins.Hash(f.PIN)
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Read again, locked, in the transaction: the centre it leaves is the one it is
+		// counted in, even with another admin saving at the same moment.
+		var old User
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&old, id).Error; err != nil {
+			return err
+		}
 		if err := tx.Model(&User{}).Where("id = ?", id).Updates(updates).Error; err != nil {
 			return uniqueViolation(err)
+		}
+		moved := old
+		moved.CentreID = optional(f.CentreID)
+		if err := moveLearner(tx, &old, &moved); err != nil {
+			return err
 		}
 		if f.Password != "" || f.PIN != "" {
 			// A reset secret means the old one may be known to someone else: end every session.
@@ -248,12 +266,20 @@ func (s *Service) SetActive(ctx context.Context, actor *User, id uint, active bo
 		return errs.New(errs.Conflict, "error.cannot_deactivate_self")
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Where("id = ?", id).Updates(map[string]any{"active": active, "updated_at": s.now()})
-		if res.Error != nil {
-			return res.Error
+		var old User
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&old, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errs.New(errs.NotFound, "error.not_found")
+			}
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return errs.New(errs.NotFound, "error.not_found")
+		if err := tx.Model(&User{}).Where("id = ?", id).Updates(map[string]any{"active": active, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		changed := old
+		changed.Active = active
+		if err := moveLearner(tx, &old, &changed); err != nil {
+			return err
 		}
 		if !active {
 			return tx.Where("user_id = ?", id).Delete(&Session{}).Error

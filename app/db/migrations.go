@@ -23,6 +23,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0007_must_change_password", Migrate: migrate0007},
 		{ID: "0008_refund_to", Migrate: migrate0008},
 		{ID: "0009_sandbox_event_kinds", Migrate: migrate0009},
+		{ID: "0010_coordinator_reads", Migrate: migrate0010},
 	}
 }
 
@@ -713,4 +714,49 @@ func migrate0009(tx *gorm.DB) error {
 		return err
 	}
 	return tx.Exec("DROP INDEX IF EXISTS idx_sandbox_events_user_id").Error
+}
+
+// migrate0010 makes the coordinator pages cost what a region's centres cost, not its
+// learners or answers (docs/COORDINATOR_SPEED.md has the figures and the plans):
+//   - centre_stats counts each centre's active partners and villagers (learners), kept by
+//     the account writes that create, move or (de)activate a learner, so the overview
+//     and the matrix never count accounts; filled here from them;
+//   - a region's partners are found by centre from an index that also holds their
+//     names (the matrix sorts and the stuck list joins without reading the accounts);
+//   - the stuck lessons (three or more attempts, no pass) get a partial index by learner
+//     that holds what the alert shows, instead of an index on every row's attempts that
+//     each quiz attempt rewrote and only this alert read;
+//   - partners not seen for a week are walked along (role, last_seen_at), which replaces
+//     the index on last_seen_at alone;
+//   - a partner's page finds the villagers they registered by (registered_by_id, role),
+//     which deleting an account needs too, for its ON DELETE SET NULL;
+//   - difficult questions add up question_stats in question order, without sorting a
+//     county's rows; the weekly chart reads its eight weeks, not the whole history.
+//
+// Without statistics (nothing runs ANALYZE) SQLite takes any equality on an indexed
+// column to match about ten rows, so these indexes are chosen by the queries' shape;
+// report's queries say which one each relies on.
+func migrate0010(tx *gorm.DB) error {
+	for _, stmt := range []string{
+		"ALTER TABLE centre_stats ADD COLUMN learners INTEGER NOT NULL DEFAULT 0",
+		`INSERT INTO centre_stats (centre_id, role, mastered, tasks, certificates, learners)
+			SELECT centre_id, role, 0, 0, 0, COUNT(*) FROM users
+			WHERE active AND role IN ('partner', 'villager') AND centre_id IS NOT NULL
+			GROUP BY centre_id, role
+			ON CONFLICT (centre_id, role) DO UPDATE SET learners = excluded.learners`,
+		"CREATE INDEX idx_users_centre_role_name ON users (centre_id, role, active, name)",
+		"DROP INDEX IF EXISTS idx_users_centre_role",
+		"CREATE INDEX idx_lesson_progress_stuck ON lesson_progress (user_id, attempts, best_right, course, lesson) WHERE passed_at IS NULL AND attempts >= 3",
+		"DROP INDEX IF EXISTS idx_lesson_progress_attempts",
+		"CREATE INDEX idx_users_role_last_seen ON users (role, last_seen_at, active, centre_id)",
+		"DROP INDEX IF EXISTS idx_users_last_seen_at",
+		"CREATE INDEX idx_users_registered_by ON users (registered_by_id, role)",
+		"CREATE INDEX idx_question_stats_question ON question_stats (course, lesson, question, centre_id)",
+		"CREATE INDEX idx_centre_weekly_active_week ON centre_weekly_active (week)",
+	} {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -156,5 +156,8 @@ func seed(tx *gorm.DB, hashes map[string]string) error {
 	for _, u := range users {
 		u.Active = true
 	}
-	return tx.CreateInBatches(users, 100).Error
+	if err := tx.CreateInBatches(users, 100).Error; err != nil {
+		return err
+	}
+	return account.CountLearners(tx, users...)
 }

@@ -519,6 +519,7 @@ type centreStatsRow struct {
 	CentreID                      uint
 	Role                          string
 	Mastered, Tasks, Certificates int
+	Learners                      int // every generated learner is active, as account.CountLearners counts them
 }
 
 func (centreStatsRow) TableName() string { return "centre_stats" }
@@ -606,6 +607,7 @@ func (gen *generator) rollups() error {
 		cs.Mastered += st.LessonsMastered
 		cs.Tasks += st.TasksDone
 		cs.Certificates += st.Certificates
+		cs.Learners++
 		centres[k] = cs
 	}
 	var csRows []centreStatsRow

@@ -79,6 +79,7 @@ func TestGenerateIsConsistent(t *testing.T) {
 			"centre tasks":    {"SELECT COALESCE(SUM(tasks), 0) FROM centre_stats", "SELECT COUNT(*) FROM task_completions"},
 			"passed lessons":  {"SELECT COALESCE(SUM(lessons_passed), 0) FROM learner_stats", "SELECT COUNT(*) FROM lesson_progress WHERE passed_at IS NOT NULL"},
 			"course mastery":  {"SELECT COALESCE(SUM(mastered), 0) FROM learner_course_stats", "SELECT COALESCE(SUM(lessons_mastered), 0) FROM learner_stats"},
+			"centre learners": {"SELECT COALESCE(SUM(learners), 0) FROM centre_stats", "SELECT COUNT(*) FROM users WHERE active AND role IN ('partner', 'villager') AND centre_id IS NOT NULL"},
 		}
 		for name, q := range checks {
 			if a, b := sum(q[0]), sum(q[1]); a != b || a == 0 && name != "centre mastery" && name != "course mastery" {
@@ -98,6 +99,11 @@ func TestGenerateIsConsistent(t *testing.T) {
 		}
 		if u, err := accounts.SignIn(ctx, "lp00002", demo.LoadPassword, "192.0.2.1"); err != nil || u.PhoneNumber() != demo.LoadPhone(account.RolePartner, 2) {
 			t.Errorf("password sign-in of lp00002: %v, %v", u, err)
+		}
+		// Each centre's learners, as account.CountLearners would have counted them.
+		if n := sum(`SELECT COUNT(*) FROM centre_stats WHERE learners <> (SELECT COUNT(*) FROM users
+			WHERE users.centre_id = centre_stats.centre_id AND users.role = centre_stats.role AND users.active)`); n != 0 {
+			t.Errorf("%d centres' learner counts differ from their accounts", n)
 		}
 		// The coordinator's overview agrees with the rows.
 		var county account.Region

@@ -85,8 +85,10 @@ func (s *Service) CreateAssignment(ctx context.Context, actor *account.User, sco
 	return a, errs.Wrap(g.Create(a).Error, "create assignment")
 }
 
-// targetPartners narrows a users query to the partners an assignment applies to.
-func targetPartners(q *gorm.DB, a *Assignment) *gorm.DB {
+// targetPartners narrows a users query to the partners an assignment applies to. A
+// region's are found centre by centre, as centresIn's are: from the index that holds
+// their names, without reading the accounts.
+func targetPartners(g, q *gorm.DB, a *Assignment) *gorm.DB {
 	q = q.Joins("JOIN centres ON centres.id = users.centre_id").Joins("JOIN regions ON regions.id = centres.region_id").
 		Where("users.role = ? AND users.active", account.RolePartner)
 	switch {
@@ -95,7 +97,9 @@ func targetPartners(q *gorm.DB, a *Assignment) *gorm.DB {
 	case a.CentreID != nil:
 		return q.Where("users.centre_id = ?", *a.CentreID)
 	default:
-		return q.Where("regions.path LIKE (SELECT path FROM regions r2 WHERE r2.id = ?) || '%'", *a.RegionID)
+		centres := g.Table("centres").Select("centres.id").Joins("JOIN regions ON regions.id = centres.region_id").
+			Where("regions.path LIKE (SELECT path FROM regions r2 WHERE r2.id = ?) || '%'", *a.RegionID)
+		return q.Where("users.centre_id IN (?)", centres)
 	}
 }
 
@@ -113,13 +117,9 @@ type AssignmentStatus struct {
 // Assignments lists the assignments whose target lies in the region, with their status.
 func (s *Service) Assignments(ctx context.Context, region *account.Region) ([]AssignmentStatus, error) {
 	g := s.db.WithContext(ctx)
-	var all []Assignment
-	err := g.Where(`(region_id IN (SELECT id FROM regions WHERE path LIKE ?))
-		OR (centre_id IN (SELECT centres.id FROM centres JOIN regions ON regions.id = centres.region_id WHERE regions.path LIKE ?))
-		OR (partner_id IN (SELECT users.id FROM users JOIN centres ON centres.id = users.centre_id JOIN regions ON regions.id = centres.region_id WHERE regions.path LIKE ?))`,
-		region.Path+"%", region.Path+"%", region.Path+"%").Order("due, id").Find(&all).Error
+	all, err := s.assignmentsIn(ctx, region)
 	if err != nil {
-		return nil, errs.Wrap(err, "list assignments")
+		return nil, err
 	}
 	today := s.now().Format("2006-01-02")
 	out := make([]AssignmentStatus, 0, len(all))
@@ -132,7 +132,7 @@ func (s *Service) Assignments(ctx context.Context, region *account.Region) ([]As
 			Late     int
 		}
 		// Due dates are inclusive: a certificate issued on the due day is on time.
-		err := targetPartners(g.Table("users"), a).
+		err := targetPartners(g, g.Table("users"), a).
 			Joins("LEFT JOIN certificates ON certificates.user_id = users.id AND certificates.course = ?", a.Course).
 			Select(`COUNT(*) AS partners,
 				SUM(CASE WHEN certificates.id IS NOT NULL AND certificates.issued_at < ? THEN 1 ELSE 0 END) AS on_time,
@@ -171,19 +171,40 @@ func (s *Service) targetName(ctx context.Context, a *Assignment) (string, error)
 	return name, errs.Wrap(err, "assignment target")
 }
 
-// behind lists partners past a due date in the region without the course certificate.
+// assignmentsIn lists the assignments whose target lies in the region, by due date. Each
+// one's target is joined: the cost is the assignments', where "partner_id IN (the
+// region's partners)" listed a county's accounts first.
+func (s *Service) assignmentsIn(ctx context.Context, region *account.Region) ([]Assignment, error) {
+	var all []Assignment
+	p := region.Path + "%"
+	err := s.db.WithContext(ctx).Table("assignments").Select("assignments.*").
+		Joins("LEFT JOIN regions AS target_region ON target_region.id = assignments.region_id").
+		Joins("LEFT JOIN centres AS target_centre ON target_centre.id = assignments.centre_id").
+		Joins("LEFT JOIN regions AS centre_village ON centre_village.id = target_centre.region_id").
+		Joins("LEFT JOIN users AS target_partner ON target_partner.id = assignments.partner_id").
+		Joins("LEFT JOIN centres AS partner_centre ON partner_centre.id = target_partner.centre_id").
+		Joins("LEFT JOIN regions AS partner_village ON partner_village.id = partner_centre.region_id").
+		Where("target_region.path LIKE ? OR centre_village.path LIKE ? OR partner_village.path LIKE ?", p, p, p).
+		Order("assignments.due, assignments.id").Scan(&all).Error
+	return all, errs.Wrap(err, "list assignments")
+}
+
+// behind lists partners past a due date in the region without the course certificate:
+// for each overdue assignment, its target's partners without it (no status counts first).
 func (s *Service) behind(ctx context.Context, region *account.Region) ([]BehindRow, error) {
-	as, err := s.Assignments(ctx, region)
+	as, err := s.assignmentsIn(ctx, region)
 	if err != nil {
 		return nil, err
 	}
+	today := s.now().Format("2006-01-02")
 	var out []BehindRow
+	g := s.db.WithContext(ctx)
 	for _, st := range as {
-		if !st.Overdue || st.Open == 0 {
+		if st.Due >= today {
 			continue
 		}
 		var rows []BehindRow
-		err := targetPartners(s.db.WithContext(ctx).Table("users"), &st.Assignment).
+		err := targetPartners(g, g.Table("users"), &st).
 			Joins("LEFT JOIN certificates ON certificates.user_id = users.id AND certificates.course = ?", st.Course).
 			Where("certificates.id IS NULL AND regions.path LIKE ?", region.Path+"%").
 			Select("users.id AS partner_id, users.name, centres.name AS centre_name").

@@ -230,7 +230,13 @@ func newWorld(t *testing.T, g *gorm.DB) *world {
 func (w *world) user(t *testing.T, login, name string, role account.Role, regionID, centreID *uint, lastSeen *time.Time, active bool) *account.User {
 	t.Helper()
 	u := &account.User{Login: login, Name: name, Role: role, RegionID: regionID, CentreID: centreID, Active: active, LastSeenAt: lastSeen}
-	if err := w.g.Create(u).Error; err != nil {
+	err := w.g.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		return account.CountLearners(tx, u)
+	})
+	if err != nil {
 		t.Fatalf("create user %s: %v", login, err)
 	}
 	return u

@@ -1,7 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"cunlu/app/account"
@@ -99,7 +102,18 @@ func (s *Service) Partner(ctx context.Context, region *account.Region, id uint) 
 			return g.Table("certificates").Where("user_id = ?", id).Order("issued_at").Scan(&d.Certificates).Error
 		}},
 		{"villagers", func() error {
-			return g.Where("role = ? AND (registered_by_id = ? OR centre_id = ?)", account.RoleVillager, id, *p.CentreID).Order("name, id").Find(&d.Villagers).Error
+			// The centre's villagers and those the partner registered elsewhere, each from
+			// its own index; "role = ? AND (… OR …)" would read every villager by role.
+			var elsewhere []account.User
+			if err := g.Where("centre_id = ? AND role = ?", *p.CentreID, account.RoleVillager).Find(&d.Villagers).Error; err != nil {
+				return err
+			}
+			err := g.Where("registered_by_id = ? AND role = ? AND centre_id <> ?", id, account.RoleVillager, *p.CentreID).Find(&elsewhere).Error
+			d.Villagers = append(d.Villagers, elsewhere...)
+			slices.SortFunc(d.Villagers, func(a, b account.User) int {
+				return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+			})
+			return err
 		}},
 		{"assists", func() error {
 			return g.Table("assist_logs").Select("users.name AS villager_name, assist_logs.kind, assist_logs.note, assist_logs.created_at").

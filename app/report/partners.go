@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,27 +43,62 @@ func (c Cell) Percent() int {
 // PartnersPerPage is how many partners the matrix shows at once.
 const PartnersPerPage = 50
 
-// Matrix returns a page of the partners in the region with their progress in each course.
+// Matrix returns a page of the partners in the region with their progress in each course,
+// and how many there are in all.
 func (s *Service) Matrix(ctx context.Context, region *account.Region, page int) ([]PartnerRow, int64, error) {
-	q := s.db.WithContext(ctx).Table("users").
-		Joins("JOIN centres ON centres.id = users.centre_id").
-		Joins("JOIN regions ON regions.id = centres.region_id").
-		Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
-		Where("users.role = ? AND users.active AND regions.path LIKE ?", account.RolePartner, region.Path+"%")
 	var total int64
-	if err := q.Count(&total).Error; err != nil {
+	err := inRegion(s.db.WithContext(ctx).Table("centre_stats"), "centre_stats", region).
+		Select("COALESCE(SUM(centre_stats.learners), 0)").Where("centre_stats.role = ?", account.RolePartner).Scan(&total).Error
+	if err != nil {
 		return nil, 0, errs.Wrap(err, "count partners")
 	}
+	rows, err := s.partners(ctx, region, PartnersPerPage, (max(page, 1)-1)*PartnersPerPage)
+	return rows, total, err
+}
+
+// AllPartners returns every partner in the region, in the matrix's order, for the export.
+func (s *Service) AllPartners(ctx context.Context, region *account.Region) ([]PartnerRow, error) {
+	return s.partners(ctx, region, -1, 0)
+}
+
+// partners lists limit partners of the region from offset (every one for limit -1) in the
+// matrix's order. The order needs all of the region's partners sorted; the page's ids
+// are sorted from idx_users_centre_role_name alone (it holds the names), and only the
+// page's rows are then read whole.
+func (s *Service) partners(ctx context.Context, region *account.Region, limit, offset int) ([]PartnerRow, error) {
+	g := s.db.WithContext(ctx)
+	const order = "regions.name, centres.name, users.name, users.id"
+	withPlaces := func(q *gorm.DB) *gorm.DB {
+		return q.Joins("JOIN centres ON centres.id = users.centre_id").
+			Joins("JOIN regions ON regions.id = centres.region_id")
+	}
+	partnersIn := func(q *gorm.DB) *gorm.DB {
+		return withPlaces(q).Where("users.centre_id IN (?) AND users.role = ? AND users.active", centresIn(g, region), account.RolePartner)
+	}
+	q := g.Table("users")
+	if limit >= 0 {
+		page := partnersIn(g.Table("users")).Select("users.id").Order(order).Limit(limit).Offset(offset)
+		q = withPlaces(q).Where("users.id IN (?)", page)
+	} else {
+		q = partnersIn(q)
+	}
 	var rows []PartnerRow
-	err := q.Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at,
+	err := q.Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
+		Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at,
 		COALESCE(learner_stats.lessons_mastered, 0) AS lessons_mastered, COALESCE(learner_stats.tasks_done, 0) AS tasks_done,
 		COALESCE(learner_stats.certificates, 0) AS certificates, COALESCE(learner_stats.stuck, 0) AS stuck`).
-		Order("regions.name, centres.name, users.name, users.id").
-		Limit(PartnersPerPage).Offset((max(page, 1) - 1) * PartnersPerPage).Scan(&rows).Error
+		Order(order).Scan(&rows).Error
 	if err != nil {
-		return nil, 0, errs.Wrap(err, "list partners")
+		return nil, errs.Wrap(err, "list partners")
 	}
-	return rows, total, s.fillCourses(ctx, rows)
+	// A thousand ids at a time: a county's partners would pass the databases' limits on
+	// bound values in one IN list.
+	for page := range slices.Chunk(rows, 1000) {
+		if err := s.fillCourses(ctx, page); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }
 
 func (s *Service) fillCourses(ctx context.Context, rows []PartnerRow) error {
@@ -132,21 +168,41 @@ func (s *Service) Alerts(ctx context.Context, region *account.Region) (*Alerts, 
 			Joins("JOIN regions ON regions.id = centres.region_id").
 			Where("users.role = ? AND users.active AND regions.path LIKE ?", account.RolePartner, region.Path+"%")
 	}
-	err := scope().Joins("JOIN lesson_progress ON lesson_progress.user_id = users.id").
+	// The region's partners centre by centre (see centresIn), each one's stuck lessons
+	// from the partial index idx_lesson_progress_stuck, whose condition is written out:
+	// with a bound 3 the databases could not use it.
+	err := g.Table("users").
+		Joins("JOIN centres ON centres.id = users.centre_id").
+		Joins("JOIN regions ON regions.id = centres.region_id").
+		Joins("JOIN lesson_progress ON lesson_progress.user_id = users.id").
 		Select(`users.id AS partner_id, users.name, centres.name AS centre_name, regions.name AS village_name,
 			lesson_progress.course, lesson_progress.lesson, lesson_progress.attempts, lesson_progress.best_right`).
-		Where("lesson_progress.passed_at IS NULL AND lesson_progress.attempts >= ?", 3).
+		Where("users.centre_id IN (?) AND users.role = ? AND users.active", centresIn(g, region), account.RolePartner).
+		Where("lesson_progress.passed_at IS NULL AND lesson_progress.attempts >= 3").
 		Order("lesson_progress.attempts DESC, users.name, users.id").Limit(alertLimit).Scan(&a.Stuck).Error
 	if err != nil {
 		return nil, errs.Wrap(err, "stuck partners")
 	}
-	since := s.now().AddDate(0, 0, -ActiveDays)
-	err = scope().Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at`).
-		Where("users.last_seen_at IS NULL OR users.last_seen_at < ?", since).
-		// Never seen first on both databases (PostgreSQL sorts NULL last, SQLite first).
-		Order("users.last_seen_at IS NOT NULL, users.last_seen_at, users.name, users.id").Limit(alertLimit).Scan(&a.Inactive).Error
-	if err != nil {
-		return nil, errs.Wrap(err, "inactive partners")
+	// Never seen first, then the longest unseen: two walks along idx_users_role_last_seen
+	// that stop at the limit, where one query ordering by "last_seen_at IS NULL" sorted
+	// every partner. The region is a join here, not centresIn: by centre, the databases
+	// would read every partner's last visit.
+	inactive := func(q *gorm.DB, limit int) ([]PartnerRow, error) {
+		var rows []PartnerRow
+		err := q.Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at`).
+			Limit(limit).Scan(&rows).Error
+		return rows, errs.Wrap(err, "inactive partners")
+	}
+	if a.Inactive, err = inactive(scope().Where("users.last_seen_at IS NULL").Order("users.name, users.id"), alertLimit); err != nil {
+		return nil, err
+	}
+	if n := alertLimit - len(a.Inactive); n > 0 {
+		since := s.now().AddDate(0, 0, -ActiveDays)
+		seen, err := inactive(scope().Where("users.last_seen_at < ?", since).Order("users.last_seen_at, users.name, users.id"), n)
+		if err != nil {
+			return nil, err
+		}
+		a.Inactive = append(a.Inactive, seen...)
 	}
 	if a.Behind, err = s.behind(ctx, region); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package report_test
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"testing"
 	"time"
 
@@ -97,6 +98,11 @@ func TestMatrixPages(t *testing.T) {
 		if err := g.Create(&extra).Error; err != nil {
 			t.Fatal(err)
 		}
+		for i := range extra {
+			if err := account.CountLearners(g, &extra[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		const total = 53
 		for _, tc := range []struct {
 			page  int
@@ -135,6 +141,22 @@ func TestMatrixPages(t *testing.T) {
 		}
 		if rows, n, err := w.svc.Matrix(w.ctx, w.town1, 1); err != nil || n != 2 || len(rows) != 2 {
 			t.Errorf("township 1 matrix: %d rows of %d, %v; want the 2 partners of Centre A", len(rows), n, err)
+		}
+		// The export's one pass is the pages one after another, course cells and all.
+		all, err := w.svc.AllPartners(w.ctx, w.county)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paged []report.PartnerRow
+		for page := 1; page <= 2; page++ {
+			rows, _, err := w.svc.Matrix(w.ctx, w.county, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paged = append(paged, rows...)
+		}
+		if len(all) != total || !reflect.DeepEqual(all, paged) {
+			t.Errorf("AllPartners gave %d rows %v, the pages %d rows %v", len(all), ids(all, partnerID), len(paged), ids(paged, partnerID))
 		}
 	})
 }

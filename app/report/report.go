@@ -7,7 +7,6 @@ package report
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -71,20 +70,6 @@ func (r *Row) add(o Row) {
 	r.Certificates += o.Certificates
 }
 
-// centreRow is one centre's totals for one role.
-type centreRow struct {
-	CentreID   uint
-	CentreName string
-	VillageID  uint
-	Path       string
-	Role       string
-	N          int
-	Active     int
-	Mastered   int
-	Tasks      int
-	Certs      int
-}
-
 // lessonsFor counts the lessons a partner and a villager can master.
 func lessonsFor(cat *course.Catalog) (partner, villager int) {
 	for _, c := range cat.Courses {
@@ -96,67 +81,37 @@ func lessonsFor(cat *course.Catalog) (partner, villager int) {
 	return partner, villager
 }
 
-func (s *Service) centreRows(ctx context.Context, region *account.Region) ([]centreRow, error) {
-	g := s.db.WithContext(ctx)
-	var rows []centreRow
-	// Learners per centre and role, from the (centre_id, role, active) index.
-	// Count per centre first (one pass over the users index), then keep the region's centres.
-	counts := g.Table("users").Select("centre_id, role, COUNT(*) AS n").
-		Where("role IN ? AND active AND centre_id IS NOT NULL", []string{"partner", "villager"}).Group("centre_id, role")
-	err := g.Table("(?) AS u", counts).
-		Select("centres.id AS centre_id, centres.name AS centre_name, regions.id AS village_id, regions.path AS path, u.role AS role, u.n AS n").
-		Joins("JOIN centres ON centres.id = u.centre_id").
+// rowKey is the column that says, for a centre, which row of region's overview it adds to:
+// its township in a county, its village in a township, itself in a village ("regions" is
+// the centre's village). Regions are always county → township → village, and centres lie
+// in villages.
+func rowKey(region *account.Region) string {
+	switch region.Level {
+	case account.LevelCounty:
+		return "regions.parent_id"
+	case account.LevelTownship:
+		return "regions.id"
+	default:
+		return "centres.id"
+	}
+}
+
+// centresIn is the subquery of the ids of the centres in region, for "centre_id IN (?)":
+// given it, the databases find a region's partners centre by centre from
+// idx_users_centre_role_name, a township's among a township's rows, where a join on the
+// region's path would go through every partner of the county (SQLite, without
+// statistics, takes "role = ?" for the narrower choice).
+func centresIn(g *gorm.DB, region *account.Region) *gorm.DB {
+	return g.Table("centres").Select("centres.id").
+		Joins("JOIN regions ON regions.id = centres.region_id").Where("regions.path LIKE ?", region.Path+"%")
+}
+
+// inRegion narrows a query on a table with a centre_id column to the centres in region,
+// joining each centre and its village.
+func inRegion(q *gorm.DB, table string, region *account.Region) *gorm.DB {
+	return q.Joins("JOIN centres ON centres.id = "+table+".centre_id").
 		Joins("JOIN regions ON regions.id = centres.region_id").
-		Where("regions.path LIKE ?", region.Path+"%").Scan(&rows).Error
-	if err != nil {
-		return nil, errs.Wrap(err, "count learners")
-	}
-	// The precomputed sums: lessons, tasks and certificates per centre and role, and who
-	// came this week.
-	var sums []struct {
-		CentreID                      uint
-		Role                          string
-		Mastered, Tasks, Certificates int
-	}
-	err = g.Table("centre_stats").Select("centre_stats.*").
-		Joins("JOIN centres ON centres.id = centre_stats.centre_id").Joins("JOIN regions ON regions.id = centres.region_id").
-		Where("regions.path LIKE ?", region.Path+"%").Scan(&sums).Error
-	if err != nil {
-		return nil, errs.Wrap(err, "centre sums")
-	}
-	var weeks []struct {
-		CentreID uint
-		Active   int
-	}
-	err = g.Table("centre_weekly_active").Select("centre_weekly_active.centre_id, centre_weekly_active.active").
-		Joins("JOIN centres ON centres.id = centre_weekly_active.centre_id").Joins("JOIN regions ON regions.id = centres.region_id").
-		Where("centre_weekly_active.week = ? AND regions.path LIKE ?", account.WeekOf(s.now()), region.Path+"%").Scan(&weeks).Error
-	if err != nil {
-		return nil, errs.Wrap(err, "weekly activity")
-	}
-	type key struct {
-		centre uint
-		role   string
-	}
-	idx := make(map[key]int, len(rows))
-	for i, r := range rows {
-		idx[key{r.CentreID, r.Role}] = i
-	}
-	for _, x := range sums {
-		if i, ok := idx[key{x.CentreID, x.Role}]; ok {
-			rows[i].Mastered, rows[i].Tasks, rows[i].Certs = x.Mastered, x.Tasks, x.Certificates
-		}
-	}
-	// Weekly activity is per centre, not per role: count it once, on the partners' row
-	// when there is one.
-	for _, w := range weeks {
-		if i, ok := idx[key{w.CentreID, "partner"}]; ok {
-			rows[i].Active = w.Active
-		} else if i, ok := idx[key{w.CentreID, "villager"}]; ok {
-			rows[i].Active = w.Active
-		}
-	}
-	return rows, nil
+		Where("regions.path LIKE ?", region.Path+"%")
 }
 
 // Overview is a region's roll-up: its total, one row per region (or centre) directly below
@@ -177,18 +132,15 @@ type Week struct {
 }
 
 // Overview rolls the region up by the level below it: a county by township, a township by
-// village, a village by centre.
+// village, a village by centre. The database adds up the per-centre sums (centre_stats,
+// centre_weekly_active, score_stats) by row, so the cost is that of the region's centres,
+// whatever the number of learners or answers.
 func (s *Service) Overview(ctx context.Context, region *account.Region) (*Overview, error) {
-	cat := s.courses.Catalog()
-	pl, vl := lessonsFor(cat)
-	crow, err := s.centreRows(ctx, region)
-	if err != nil {
-		return nil, err
-	}
+	g := s.db.WithContext(ctx)
 	ov := &Overview{Region: region, Total: Row{ID: region.ID, Name: region.Name, Level: string(region.Level)}}
-	var children []account.Region
 	if region.Level != account.LevelVillage {
-		if err := s.db.WithContext(ctx).Where("parent_id = ?", region.ID).Find(&children).Error; err != nil {
+		var children []account.Region
+		if err := g.Where("parent_id = ?", region.ID).Find(&children).Error; err != nil {
 			return nil, errs.Wrap(err, "child regions")
 		}
 		sortByName(children)
@@ -197,43 +149,84 @@ func (s *Service) Overview(ctx context.Context, region *account.Region) (*Overvi
 		}
 	} else {
 		var centres []account.Centre
-		if err := s.db.WithContext(ctx).Where("region_id = ?", region.ID).Order("name, id").Find(&centres).Error; err != nil {
+		if err := g.Where("region_id = ?", region.ID).Order("name, id").Find(&centres).Error; err != nil {
 			return nil, errs.Wrap(err, "centres")
 		}
 		for _, c := range centres {
 			ov.Rows = append(ov.Rows, Row{ID: c.ID, Name: c.Name, Level: "centre"})
 		}
 	}
-	for _, cr := range crow {
-		r := Row{Mastered: cr.Mastered, Tasks: cr.Tasks, Certificates: cr.Certs, Active: cr.Active}
-		if cr.Role == "partner" {
-			r.Partners, r.Possible = cr.N, cr.N*pl
-		} else {
-			r.Villagers, r.Possible = cr.N, cr.N*vl
-		}
+	rows := make(map[uint]*Row, len(ov.Rows))
+	for i := range ov.Rows {
+		rows[ov.Rows[i].ID] = &ov.Rows[i]
+	}
+	key := rowKey(region)
+
+	// Learners, lessons mastered, tasks and certificates. A centre's sums for a role count
+	// only while it has active learners of that role, as the possible lessons do.
+	var sums []struct {
+		ID                                                 uint
+		Partners, Villagers, Mastered, Tasks, Certificates int
+	}
+	err := inRegion(g.Table("centre_stats"), "centre_stats", region).
+		Select(key + ` AS id,
+			SUM(CASE WHEN centre_stats.role = 'partner' THEN centre_stats.learners ELSE 0 END) AS partners,
+			SUM(CASE WHEN centre_stats.role = 'villager' THEN centre_stats.learners ELSE 0 END) AS villagers,
+			SUM(centre_stats.mastered) AS mastered, SUM(centre_stats.tasks) AS tasks, SUM(centre_stats.certificates) AS certificates`).
+		Where("centre_stats.learners > 0").Group(key).Scan(&sums).Error
+	if err != nil {
+		return nil, errs.Wrap(err, "centre sums")
+	}
+	pl, vl := lessonsFor(s.courses.Catalog())
+	for _, x := range sums {
+		r := Row{Partners: x.Partners, Villagers: x.Villagers, Mastered: x.Mastered, Tasks: x.Tasks, Certificates: x.Certificates,
+			Possible: x.Partners*pl + x.Villagers*vl}
 		ov.Total.add(r)
-		for i := range ov.Rows {
-			row := &ov.Rows[i]
-			if (row.Level == "centre" && row.ID == cr.CentreID) || (row.Level != "centre" && hasAncestor(cr.Path, row.ID)) {
-				row.add(r)
-				break
-			}
+		if row := rows[x.ID]; row != nil {
+			row.add(r)
 		}
 	}
-	if ov.Weekly, err = s.weekly(ctx, region, 8); err != nil {
-		return nil, err
+
+	// Learners active in each of the last eight weeks, by row: the chart, and this week's
+	// column.
+	const weeks = 8
+	first, this := account.WeekOf(s.now().AddDate(0, 0, -7*(weeks-1))), account.WeekOf(s.now())
+	var active []struct {
+		Week   string
+		ID     uint
+		Active int
 	}
-	for _, w := range ov.Weekly {
+	err = inRegion(g.Table("centre_weekly_active"), "centre_weekly_active", region).
+		Select("centre_weekly_active.week, "+key+" AS id, SUM(centre_weekly_active.active) AS active").
+		Where("centre_weekly_active.week >= ?", first).Group("centre_weekly_active.week, " + key).Scan(&active).Error
+	if err != nil {
+		return nil, errs.Wrap(err, "weekly activity")
+	}
+	byWeek := map[string]int{}
+	for _, a := range active {
+		byWeek[a.Week] += a.Active
+		if a.Week != this {
+			continue
+		}
+		ov.Total.Active += a.Active
+		if row := rows[a.ID]; row != nil {
+			row.Active += a.Active
+		}
+	}
+	ov.Weekly = make([]Week, weeks)
+	for i := range ov.Weekly {
+		w := &ov.Weekly[i]
+		w.Start = account.WeekOf(s.now().AddDate(0, 0, -7*(weeks-1-i)))
+		w.Active = byWeek[w.Start]
 		ov.MaxWeek = max(ov.MaxWeek, w.Active)
 	}
+
 	var buckets []struct {
 		Bucket   int
 		Attempts int
 	}
-	err = s.db.WithContext(ctx).Table("score_stats").Select("score_stats.bucket, SUM(score_stats.attempts) AS attempts").
-		Joins("JOIN centres ON centres.id = score_stats.centre_id").
-		Joins("JOIN regions ON regions.id = centres.region_id").
-		Where("regions.path LIKE ?", region.Path+"%").Group("score_stats.bucket").Scan(&buckets).Error
+	err = inRegion(g.Table("score_stats"), "score_stats", region).
+		Select("score_stats.bucket, SUM(score_stats.attempts) AS attempts").Group("score_stats.bucket").Scan(&buckets).Error
 	if err != nil {
 		return nil, errs.Wrap(err, "score distribution")
 	}
@@ -245,39 +238,6 @@ func (s *Service) Overview(ctx context.Context, region *account.Region) (*Overvi
 	return ov, nil
 }
 
-// hasAncestor reports whether the region id appears in a materialised path "/1/4/9/".
-func hasAncestor(path string, id uint) bool {
-	return strings.Contains(path, "/"+strconv.FormatUint(uint64(id), 10)+"/")
-}
-
 func sortByName(rs []account.Region) {
 	slices.SortFunc(rs, func(a, b account.Region) int { return strings.Compare(a.Name, b.Name) })
-}
-
-// weekly counts the distinct learners active in each of the last n weeks (Monday to
-// Sunday), from the per-centre weekly totals.
-func (s *Service) weekly(ctx context.Context, region *account.Region, n int) ([]Week, error) {
-	first := account.WeekOf(s.now().AddDate(0, 0, -7*(n-1)))
-	var rows []struct {
-		Week   string
-		Active int
-	}
-	err := s.db.WithContext(ctx).Table("centre_weekly_active").Select("centre_weekly_active.week, SUM(centre_weekly_active.active) AS active").
-		Joins("JOIN centres ON centres.id = centre_weekly_active.centre_id").
-		Joins("JOIN regions ON regions.id = centres.region_id").
-		Where("centre_weekly_active.week >= ? AND regions.path LIKE ?", first, region.Path+"%").
-		Group("centre_weekly_active.week").Scan(&rows).Error
-	if err != nil {
-		return nil, errs.Wrap(err, "weekly activity")
-	}
-	byWeek := map[string]int{}
-	for _, r := range rows {
-		byWeek[r.Week] = r.Active
-	}
-	out := make([]Week, n)
-	for i := range out {
-		out[i].Start = account.WeekOf(s.now().AddDate(0, 0, -7*(n-1-i)))
-		out[i].Active = byWeek[out[i].Start]
-	}
-	return out, nil
 }

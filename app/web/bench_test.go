@@ -40,14 +40,7 @@ func BenchmarkLessonPage(b *testing.B) {
 	env, cookie := benchSession(b)
 	h := env.App.Handler()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodGet, benchLesson, nil)
-		req.Header.Set("Cookie", cookie)
-		req.Header.Set("Accept-Encoding", "gzip")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("status %d", w.Code)
-		}
+		benchGet(b, h, benchLesson, cookie)
 	}
 }
 

@@ -14,9 +14,8 @@ import (
 // coordScope is the region a coordinator page is about (?region=ID, by default their own)
 // and the trail from their own region down to it. Regions outside their own are "not found".
 type coordScope struct {
-	Region   *account.Region
-	Trail    []account.Region
-	Children []account.Region
+	Region *account.Region
+	Trail  []account.Region
 }
 
 func (s *Server) coordScope(c echo.Context) (*coordScope, error) {
@@ -37,18 +36,9 @@ func (s *Server) coordScope(c echo.Context) (*coordScope, error) {
 	if err != nil {
 		return nil, err
 	}
-	within, err := s.accounts.RegionsWithin(ctx, home)
-	if err != nil {
-		return nil, err
-	}
 	sc := &coordScope{Region: region}
-	for _, r := range within {
-		if r.Contains(*region) {
-			sc.Trail = append(sc.Trail, r)
-		}
-		if r.ParentID != nil && *r.ParentID == region.ID {
-			sc.Children = append(sc.Children, r)
-		}
+	if sc.Trail, err = s.accounts.Trail(ctx, home, region); err != nil {
+		return nil, err
 	}
 	return sc, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/errs"
-	"cunlu/app/report"
 )
 
 // csvTables are the exports, each the same figures as its page.
@@ -60,21 +59,16 @@ func (s *Server) coordExport(c echo.Context) error {
 			head = append(head, co.In(t.Lang).Title)
 		}
 		rows = append(rows, head)
-		for page := 1; ; page++ {
-			ps, total, err := s.reports.Matrix(ctx, sc.Region, page)
-			if err != nil {
-				return err
+		ps, err := s.reports.AllPartners(ctx, sc.Region)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			row := []string{p.Name, maskPhone(p.Phone), p.VillageName, p.CentreName, n(p.LessonsMastered), n(p.TasksDone), n(p.Certificates)}
+			for _, co := range cat.Courses {
+				row = append(row, n(p.Courses[co.Slug].Percent()))
 			}
-			for _, p := range ps {
-				row := []string{p.Name, maskPhone(p.Phone), p.VillageName, p.CentreName, n(p.LessonsMastered), n(p.TasksDone), n(p.Certificates)}
-				for _, co := range cat.Courses {
-					row = append(row, n(p.Courses[co.Slug].Percent()))
-				}
-				rows = append(rows, row)
-			}
-			if int64(page*report.PartnersPerPage) >= total {
-				break
-			}
+			rows = append(rows, row)
 		}
 	case "alerts":
 		a, err := s.reports.Alerts(ctx, sc.Region)
