@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -366,5 +365,3 @@ func (s *sessions) ensureSignedIn(ctx context.Context, u *user, password string)
 	s.remember(u)
 	return nil
 }
-
-var errNoUser = errors.New("no free user before the run's end")

@@ -20,6 +20,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -238,20 +240,13 @@ func (b *bench) signInAll(ctx context.Context, users []*user) error {
 			u.cacheKey = fmt.Sprintf("%s#%d", u.login, u.n)
 			if err := b.sess.ensureSignedIn(ctx, u, b.password); err != nil {
 				mu.Lock()
-				first = cmpOr(first, err)
+				first = cmp.Or(first, err)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
 	return first
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // audienceOf reads the catalogue and course pages as this kind of learner sees them (once
@@ -276,7 +271,7 @@ func (b *bench) audienceOf(ctx context.Context, u *user) (*audience, error) {
 	}
 	a := &audience{}
 	for _, m := range reCourseLink.FindAllStringSubmatch(cat, -1) {
-		if !contains(a.courses, m[1]) {
+		if !slices.Contains(a.courses, m[1]) {
 			a.courses = append(a.courses, m[1])
 		}
 	}
@@ -286,7 +281,7 @@ func (b *bench) audienceOf(ctx context.Context, u *user) (*audience, error) {
 			return nil, err
 		}
 		for _, m := range reLessonLink.FindAllStringSubmatch(page, -1) {
-			if strings.HasPrefix(m[1], c+"/") && !contains(a.lessons, m[1]) {
+			if strings.HasPrefix(m[1], c+"/") && !slices.Contains(a.lessons, m[1]) {
 				a.lessons = append(a.lessons, m[1])
 			}
 		}
@@ -296,15 +291,6 @@ func (b *bench) audienceOf(ctx context.Context, u *user) (*audience, error) {
 	}
 	b.auds[u.role] = a
 	return a, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // findProducts lists the shop's products from its search pages.
@@ -334,10 +320,10 @@ func (b *bench) findProducts(ctx context.Context) error {
 			}
 			ids := reProduct.FindAllStringSubmatch(res.body, -1)
 			for _, m := range ids {
-				if pickup && !contains(b.pickup, m[1]) {
+				if pickup && !slices.Contains(b.pickup, m[1]) {
 					b.pickup = append(b.pickup, m[1])
 				}
-				if !pickup && !contains(b.products, m[1]) {
+				if !pickup && !slices.Contains(b.products, m[1]) {
 					b.products = append(b.products, m[1])
 				}
 			}
