@@ -102,6 +102,7 @@ type Lesson struct {
 	Prerequisites []string // slugs of lessons in the same course
 	Tasks         []string // practice task ids
 	Pass          int      // questions right needed to pass; 0 means all
+	Reviewed      string   // when its facts were last checked against its sources, 2006-01-02
 	Text          map[string]*LessonText
 }
 
@@ -109,6 +110,7 @@ type Lesson struct {
 type LessonText struct {
 	Title   string
 	Summary string
+	Sources []string      // the laws, standards and official pages its facts rest on
 	Body    template.HTML // the lesson without its quiz
 	Quiz    Quiz
 	Bytes   int      // compressed size of the lesson's text and images, for "download size"

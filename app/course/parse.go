@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/yuin/goldmark"
 	meta "github.com/yuin/goldmark-meta"
@@ -271,6 +272,25 @@ func (fl *fields) str(key string, required bool) string {
 	return strings.TrimSpace(s)
 }
 
+// date reads a date written as 2006-01-02 (YAML may have made it a time already).
+func (fl *fields) date(key string, required bool) string {
+	fl.seen[key] = true
+	v, ok := fl.f.meta[key]
+	var s string
+	switch d := v.(type) {
+	case time.Time:
+		s = d.Format(time.DateOnly)
+	case string:
+		if _, err := time.Parse(time.DateOnly, strings.TrimSpace(d)); err == nil {
+			s = strings.TrimSpace(d)
+		}
+	}
+	if s == "" && (required || ok) {
+		fl.ld.add(fl.f.name, metaLine(fl.f.src, key), "front matter %q must be a date like 2026-12-07", key)
+	}
+	return s
+}
+
 func (fl *fields) num(key string, required bool, lo, hi int) int {
 	fl.seen[key] = true
 	v, ok := fl.f.meta[key]
@@ -399,8 +419,10 @@ func (ld *loader) buildLesson(c *Course, f *file) *Lesson {
 	l.Prerequisites = fl.list("prerequisites", true)
 	l.Tasks = fl.list("tasks", true)
 	l.Pass = ld.passRule(f, fl)
+	l.Reviewed = fl.date("reviewed", false)
 	fl.str("title", true)
 	fl.str("summary", true)
+	fl.list("sources", false) // read with the text, by renderLesson
 	fl.unknown()
 	for _, t := range l.Tasks {
 		if ld.known != nil && !ld.known(t) {
@@ -471,13 +493,16 @@ func (ld *loader) renderLesson(f *file, l *Lesson, cat *Catalog) {
 		tr.Prerequisites = fl.list("prerequisites", true)
 		tr.Tasks = fl.list("tasks", true)
 		tr.Pass = ld.passRule(f, fl)
+		tr.Reviewed = fl.date("reviewed", false)
+		t.Sources = fl.list("sources", false)
 		fl.unknown()
-		if tr.Order != l.Order || tr.Minutes != l.Minutes || tr.Pass != l.Pass || !slices.Equal(tr.Audience, l.Audience) ||
+		if tr.Order != l.Order || tr.Minutes != l.Minutes || tr.Pass != l.Pass || tr.Reviewed != l.Reviewed || !slices.Equal(tr.Audience, l.Audience) ||
 			!slices.Equal(tr.Prerequisites, l.Prerequisites) || !slices.Equal(tr.Tasks, l.Tasks) {
-			ld.add(f.name, 1, "translation front matter differs from the %s file (order, minutes, audience, prerequisites, tasks and pass must match)", Langs[0])
+			ld.add(f.name, 1, "translation front matter differs from the %s file (order, minutes, audience, prerequisites, tasks, pass and reviewed must match)", Langs[0])
 		}
 	} else {
 		t.Title, t.Summary = metaString(f.meta, "title"), metaString(f.meta, "summary")
+		t.Sources, _ = metaStrings(f.meta, "sources")
 	}
 	// Resolve links and images before the quiz is cut out, so the quiz's are checked too.
 	images, urls := ld.resolve(f, cat)
@@ -494,6 +519,18 @@ func (ld *loader) renderLesson(f *file, l *Lesson, cat *Catalog) {
 	}
 	t.Bytes = gzipSize(string(body)+quizHTML.String()) + images
 	l.Text[f.lang] = t
+}
+
+// metaStrings is a list of texts from front matter already checked by fields.list.
+func metaStrings(m map[string]any, key string) ([]string, bool) {
+	raw, ok := m[key].([]any)
+	var out []string
+	for _, x := range raw {
+		if s, isStr := x.(string); isStr && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, ok
 }
 
 func metaString(m map[string]any, key string) string {
