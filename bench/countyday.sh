@@ -81,8 +81,14 @@ go build -o "$work/cunlu" .
 go build -o "$work/countyday" ./bench/countyday
 gen() { "${on_load[@]}" "$work/countyday" "$@"; }
 
+# The server runs as docs/PERFORMANCE.md advises a small server to run it (Go's soft heap
+# limit and glibc's arenas); MEMORY=default runs it without these settings.
+memory_env=(GOMEMLIMIT="${GOMEMLIMIT:-60MiB}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}")
+if [ "${MEMORY:-advised}" = default ]; then memory_env=(); fi
+
 say "== $(date -u '+%Y-%m-%d %H:%M UTC'); $(uname -sm); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo); $(go version | cut -d' ' -f3)"
 say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); scale $scale; $counties × (40 villagers, 20 partners, 1 coordinator)"
+say "server memory settings: ${memory_env[*]:-Go's and glibc's defaults (MEMORY=default)}"
 
 # The data set, generated once per version of what it is made from.
 key=$(cat <(echo "$scale") $(git ls-files app/demo app/db courses app/sandbox/data app/app.go | grep -v '_test\.go$' | sort) | sha256sum | cut -c1-16)
@@ -107,7 +113,7 @@ start() {
 	port=$("$work/countyday" -mode freeport)
 	local t0
 	t0=$(date +%s%N)
-	GOMAXPROCS=1 "${on_server[@]}" "$work/cunlu" -database-url "$db" -key-file "$keyfile" -addr "127.0.0.1:$port" -log-level warn "$@" >>"$work/server-$port.log" 2>&1 &
+	env GOMAXPROCS=1 "${memory_env[@]}" "${on_server[@]}" "$work/cunlu" -database-url "$db" -key-file "$keyfile" -addr "127.0.0.1:$port" -log-level warn "$@" >>"$work/server-$port.log" 2>&1 &
 	server=$!
 	pids+=("$server")
 	started_ms=$(gen -mode startup -base "http://127.0.0.1:$port" -since "$t0") || { cat "$work/server-$port.log"; exit 1; }

@@ -717,7 +717,7 @@ func migrate0009(tx *gorm.DB) error {
 }
 
 // migrate0010 makes the coordinator pages cost what a region's centres cost, not its
-// learners or answers (docs/COORDINATOR_SPEED.md has the figures and the plans):
+// learners or answers (docs/PERFORMANCE.md, "Coordinator pages", has the figures and the plans):
 //   - centre_stats counts each centre's active partners and villagers (learners), kept by
 //     the account writes that create, move or (de)activate a learner, so the overview
 //     and the matrix never count accounts; filled here from them;

@@ -15,7 +15,8 @@ import (
 
 // coordPages are the coordinator's overview and drill-downs the budget is about.
 var coordPages = []string{"/coord", "/coord?region=2", "/coord/matrix", "/coord/alerts", "/coord/questions",
-	"/coord/partners/100", "/coord/export.csv?table=overview", "/coord/export.csv?table=alerts"}
+	"/coord/partners/100", "/coord/export.csv?table=overview", "/coord/export.csv?table=alerts",
+	"/coord/export.csv?table=matrix"}
 
 // BenchmarkCoordPages requests each coordinator page in process, one at a time, on a
 // county made by "cunlu loadgen" (CUNLU_COUNTY_DB: a copy of the SQLite file, which is
