@@ -156,6 +156,21 @@ func (s *Service) Current(ctx context.Context, viewer *account.User, k Key) (*Re
 	return &rs[0], true, nil
 }
 
+// ForCourse lists the recordings of a course's lessons in lang for the viewer's county,
+// without their bytes: what saving the course for offline study may add.
+func (s *Service) ForCourse(ctx context.Context, viewer *account.User, course, lang string) ([]Recording, error) {
+	county, err := s.accounts.CountyOf(ctx, viewer)
+	if errs.CodeOf(err) == errs.NotFound {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var rs []Recording
+	err = s.meta(ctx).Where("lesson_audio.course = ? AND lesson_audio.lang = ? AND lesson_audio.county_id = ?", course, lang, county).
+		Order("lesson_audio.lesson").Find(&rs).Error
+	return rs, errs.Wrap(err, "list recordings")
+}
+
 // Recording returns recording id, without its bytes, if viewer belongs to its county (a
 // learner of it, or its partner or coordinator); otherwise NotFound, so recordings of other
 // counties cannot be probed.

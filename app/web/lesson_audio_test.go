@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -221,5 +222,59 @@ func TestLessonAudioRefused(t *testing.T) {
 	if r := coord.PostFile(audioLesson+"/audio", url.Values{"lang": {"en"}}, "audio", "a.webm", "audio/webm", webmBytes(900)); r.Status != http.StatusOK ||
 		r.Body != `{"url":"`+audioLesson+`#lesson-audio"}`+"\n" {
 		t.Errorf("saved, as JSON: %d %q", r.Status, r.Body)
+	}
+}
+
+// TestOfflinePackWithRecordings: saving a course for offline study includes the lessons'
+// recordings of the learner's county when the learner chooses it (?audio=1), and the size
+// shown counts them; without the choice, or in another county, there are none.
+func TestOfflinePackWithRecordings(t *testing.T) {
+	env := apptest.New(t)
+	partner := env.Client(t)
+	partner.SignIn(signIns[account.RolePartner][0], signIns[account.RolePartner][1])
+	villager := env.Client(t)
+	villager.SignIn(signIns[account.RoleVillager][0], signIns[account.RoleVillager][1])
+	far := otherCountyVillager(t, env)
+	type pack struct {
+		Pages, Audio []string
+		Bytes        int
+	}
+	read := func(c *apptest.Client, path string) pack {
+		t.Helper()
+		r := get(t, env, c, path, "Accept", "application/json")
+		var p pack
+		if err := json.Unmarshal([]byte(r.Body), &p); err != nil || r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %v\n%s", path, r.Status, err, r.Body)
+		}
+		return p
+	}
+	const packURL = "/courses/buying-online/offline.json"
+	if body := villager.Get("/courses/buying-online").Body; strings.Contains(body, `id="offline-audio"`) {
+		t.Error("the course page offers to include recordings before there are any")
+	}
+	data := webmBytes(20000)
+	if r := partner.PostFile(audioLesson+"/audio", url.Values{"lang": {"zh-CN"}}, "audio", "a.webm", "audio/webm", data); r.Status != http.StatusSeeOther {
+		t.Fatalf("recording: %d", r.Status)
+	}
+	src := playerRE.FindStringSubmatch(villager.Get(audioLesson).Body)[1]
+
+	plain, with := read(villager, packURL), read(villager, packURL+"?audio=1")
+	if len(plain.Audio) != 0 || strings.Join(with.Audio, " ") != src {
+		t.Errorf("recordings without the choice %v, with it %v; want none, then %s", plain.Audio, with.Audio, src)
+	}
+	if with.Bytes-plain.Bytes < len(data) || with.Bytes-plain.Bytes > len(data)+1000 {
+		t.Errorf("the recording adds %d bytes to the size, want about %d", with.Bytes-plain.Bytes, len(data))
+	}
+	if r := get(t, env, villager, src, "Purpose", "prefetch"); r.Status != http.StatusOK || len(r.Body) != len(data) {
+		t.Errorf("downloading the listed recording: %d, %d bytes", r.Status, len(r.Body))
+	}
+	body := villager.Get("/courses/buying-online").Body
+	kb, audioKB := (plain.Bytes+1023)/1024, (with.Bytes-plain.Bytes+1023)/1024
+	if !strings.Contains(body, `id="offline-audio"`) || !strings.Contains(body, fmt.Sprintf("连录音一起保存（多约 %d KB）", audioKB)) ||
+		!strings.Contains(body, fmt.Sprintf(`data-save="保存本课程（约 %d KB）"`, kb+audioKB)) {
+		t.Errorf("the course page lacks the choice to include the recordings with their size (%d KB more)", audioKB)
+	}
+	if p := read(far, packURL+"?audio=1"); len(p.Audio) != 0 {
+		t.Errorf("another county's villager's pack lists %v", p.Audio)
 	}
 }
