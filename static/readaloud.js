@@ -18,7 +18,7 @@
     btn.hidden = yes;
     if (note) note.hidden = !yes;
   }
-  if (!('speechSynthesis' in window) || !window.SpeechSynthesisUtterance) { noVoice(true); return; }
+  if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) { noVoice(true); return; }
   var lang = btn.getAttribute('data-lang');
   var label = btn.textContent, stop = btn.getAttribute('data-stop');
   function voice() {
