@@ -29,6 +29,23 @@ func onEveryPage(t *testing.T, ctx context.Context, js string) func() {
 	}
 }
 
+// checkAudioPage checks the lesson page now shown as the journeys check theirs (axe finds
+// nothing serious, it fits 360 px), and that what this feature shows is large enough to
+// tap (44 px) and to read (14 px).
+func checkAudioPage(t *testing.T, ctx context.Context, label string) {
+	t.Helper()
+	j := &journey{t: t, ctx: ctx, lang: "zh-CN", axe: axeScript(t), seen: map[string]bool{}}
+	j.check(label)
+	small := get(t, ctx, "measure", chromedp.Evaluate[string](`[...document.querySelectorAll(
+		"#no-voice a, #lesson-audio audio, #audio-record summary, #audio-record button, #audio-record input[type=file], #no-voice, #audio-record p")]
+		.filter(e => e.offsetParent !== null)
+		.filter(e => (e.matches("a, audio, summary, button, input") && e.getBoundingClientRect().height < 44) || parseFloat(getComputedStyle(e).fontSize) < 14)
+		.map(e => (e.id || e.tagName) + " " + Math.round(e.getBoundingClientRect().height) + "px/" + getComputedStyle(e).fontSize).join(", ")`))
+	if small != "" {
+		t.Errorf("%s: too small to tap or read: %s", label, small)
+	}
+}
+
 // TestLessonRecordedInTheBrowser: a partner whose browser cannot record uploads a file
 // instead; with a microphone they record the lesson in the page. A villager of the county,
 // on a phone without a Chinese voice, is told so where the read-aloud button would be and
@@ -48,6 +65,7 @@ func TestLessonRecordedInTheBrowser(t *testing.T) {
 	if get(t, ctx, "the recorder", chromedp.Evaluate[bool](`document.getElementById("recorder").hidden`)) != true {
 		t.Error("the record button shows where the browser cannot record")
 	}
+	checkAudioPage(t, ctx, "the recorder without MediaRecorder")
 	file := filepath.Join(t.TempDir(), "lesson.webm")
 	webm := append([]byte{0x1A, 0x45, 0xDF, 0xA3}, []byte(strings.Repeat("x", 2000))...)
 	if err := os.WriteFile(file, webm, 0o600); err != nil {
@@ -86,6 +104,7 @@ func TestLessonRecordedInTheBrowser(t *testing.T) {
 		if get(t, ctx, "the button", chromedp.Evaluate[bool](`document.getElementById("read-aloud").hidden`)) != true {
 			t.Errorf("%s: the read-aloud button shows", name)
 		}
+		checkAudioPage(t, ctx, name)
 		restore()
 	}
 	do(t, ctx, "listen", chromedp.Click(css("#play-audio")))
