@@ -18,14 +18,12 @@
 
   // A file chosen in the form is checked for size here too, so a long phone recording is
   // refused before it is sent over a slow connection.
+  var tooBig = document.getElementById('audio-too-big');
   form.addEventListener('submit', function (e) {
     var f = form.querySelector('input[type=file]');
-    if (f && f.files && f.files[0] && f.files[0].size > max) {
-      e.preventDefault();
-      status.textContent = box.getAttribute('data-too-big');
-      show('recorder');
-      status.scrollIntoView();
-    }
+    var big = !!(f && f.files && f.files[0] && f.files[0].size > max);
+    if (tooBig) tooBig.hidden = !big;
+    if (big) e.preventDefault();
   });
 
   var md = navigator.mediaDevices;

@@ -29,6 +29,15 @@ func onEveryPage(t *testing.T, ctx context.Context, js string) func() {
 	}
 }
 
+func countAudio(t *testing.T, env *apptest.Env) int64 {
+	t.Helper()
+	var n int64
+	if err := env.App.Accounts.DB().Table("lesson_audio").Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // checkAudioPage checks the lesson page now shown as the journeys check theirs (axe finds
 // nothing serious, it fits 360 px), and that what this feature shows is large enough to
 // tap (44 px) and to read (14 px).
@@ -70,6 +79,15 @@ func TestLessonRecordedInTheBrowser(t *testing.T) {
 	webm := append([]byte{0x1A, 0x45, 0xDF, 0xA3}, []byte(strings.Repeat("x", 2000))...)
 	if err := os.WriteFile(file, webm, 0o600); err != nil {
 		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "long.m4a")
+	if err := os.WriteFile(big, append([]byte("\x00\x00\x00\x1cftypM4A "), make([]byte, 1200_000)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "choose a file over 1 MB", chromedp.SetUploadFiles(css("#audio-file"), []string{big}),
+		chromedp.Click(css(`#audio-upload button[type=submit]`)), chromedp.WaitVisible(css("#audio-too-big")))
+	if n := countAudio(t, env); n != 0 {
+		t.Errorf("%d recordings stored after choosing a file over the limit", n)
 	}
 	do(t, ctx, "upload a recording file", chromedp.SetUploadFiles(css("#audio-file"), []string{file}),
 		chromedp.Click(css(`#audio-upload button[type=submit]`)), chromedp.WaitVisible(css("#lesson-audio audio")))

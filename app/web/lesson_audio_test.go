@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,6 +18,14 @@ import (
 	"cunlu/app/audio"
 	"cunlu/app/db/dbtest"
 )
+
+// The recorded-lesson routes' inputs, for TestSecurityHostileValuesInEveryParameter
+// (security_suite_test.go lists the others).
+func init() {
+	routeInputs["POST /courses/:course/:lesson/audio"] = []string{"lang"}
+	routeInputs["GET /courses/:course/:lesson/audio/:id"] = nil
+	routeInputs["POST /courses/:course/:lesson/audio/:id/delete"] = nil
+}
 
 const audioLesson = "/courses/buying-online/how-online-shopping-works"
 
@@ -191,6 +201,21 @@ func TestLessonAudioRefused(t *testing.T) {
 		if n := countRows(t, env, "lesson_audio", "1 = 1"); n != 0 {
 			t.Fatalf("%s: %d recordings stored", tc.name, n)
 		}
+	}
+	// A body sent without a length (chunked) is cut off at the limit the same way.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("_csrf", coord.CSRF())
+	part, _ := mw.CreateFormFile("audio", "big.webm")
+	part.Write(webmBytes(audio.MaxBytes * 3 / 2))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, env.URL+audioLesson+"/audio", struct{ io.Reader }{&body})
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := coord.Do(req); req.ContentLength > 0 || r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "录音太大了") {
+		t.Errorf("chunked 1.5 MB recording: %d, want 413 with the message", r.Status)
+	}
+	if n := countRows(t, env, "lesson_audio", "1 = 1"); n != 0 {
+		t.Fatalf("chunked: %d recordings stored", n)
 	}
 	// A refused recording is said on the lesson page, next to the file input.
 	r := coord.PostFile(audioLesson+"/audio", url.Values{"lang": {"zh-CN"}}, "audio", "x.txt", "text/plain", []byte("hello"))
