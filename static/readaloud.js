@@ -7,6 +7,13 @@
   var body = document.getElementById('lesson-body');
   var note = document.getElementById('no-voice');
   var play = document.getElementById('play-audio');
+  // A recording made on another kind of phone may be in a format this one cannot play
+  // (WebM on an older iPhone): say so rather than show a player that stays silent.
+  var player = document.querySelector('#lesson-audio audio');
+  if (player && player.canPlayType && player.canPlayType(player.getAttribute('data-type')) === '') {
+    var why = document.getElementById('audio-unplayable');
+    if (why) why.hidden = false;
+  }
   if (play) {
     play.addEventListener('click', function () {
       var a = document.querySelector('#lesson-audio audio');

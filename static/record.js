@@ -32,7 +32,9 @@
     return;
   }
   var type = '';
-  ['audio/webm;codecs=opus', 'audio/mp4', 'audio/ogg;codecs=opus', 'audio/webm'].some(function (t) {
+  // AAC in MP4 first where the browser records it: every phone plays it. Then Opus in WebM
+  // (Android), which older iPhones cannot play (the page says so there).
+  ['audio/mp4;codecs=mp4a.40.2', 'audio/webm;codecs=opus', 'audio/mp4', 'audio/ogg;codecs=opus', 'audio/webm'].some(function (t) {
     if (MediaRecorder.isTypeSupported && MediaRecorder.isTypeSupported(t)) { type = t; return true; }
     return false;
   });

@@ -66,8 +66,9 @@ func CanRecord(u *account.User) bool {
 }
 
 // Sniff returns the audio type of data by its first bytes: WebM (the EBML header, what
-// Chromium and Android record), MP4/M4A (an ftyp box: iPhones, and phone recorder apps)
-// or Ogg; "" for anything else. What the browser said the file was is not believed.
+// Chromium and Android record), MP4/M4A (an ftyp box: iPhones, and phone recorder apps),
+// Ogg, or MP3 (an ID3 tag or a frame's sync bits: the voice recorders of many Chinese
+// phones); "" for anything else. What the browser said the file was is not believed.
 func Sniff(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte{0x1A, 0x45, 0xDF, 0xA3}):
@@ -76,6 +77,8 @@ func Sniff(data []byte) string {
 		return "audio/mp4"
 	case bytes.HasPrefix(data, []byte("OggS")):
 		return "audio/ogg"
+	case bytes.HasPrefix(data, []byte("ID3")), len(data) >= 2 && data[0] == 0xFF && data[1]&0xE0 == 0xE0:
+		return "audio/mpeg"
 	}
 	return ""
 }

@@ -69,7 +69,7 @@ func otherCountyVillager(t *testing.T, env *apptest.Env) *apptest.Client {
 	return c
 }
 
-var playerRE = regexp.MustCompile(`<audio controls preload="none" src="(` + regexp.QuoteMeta(audioLesson) + `/audio/\d+)"></audio>`)
+var playerRE = regexp.MustCompile(`<audio controls preload="none" src="(` + regexp.QuoteMeta(audioLesson) + `/audio/\d+)" data-type="audio/[a-z]+"></audio>`)
 
 // TestLessonAudio: a partner records a lesson; the villagers of the same county see the
 // player and get the recording (whole, or a range of it); a villager of another county
@@ -191,6 +191,8 @@ func TestLessonAudioRefused(t *testing.T) {
 		{"just over the limit", webmBytes(audio.MaxBytes + 1), http.StatusRequestEntityTooLarge, "录音太大了：最多 1 MB"},
 		{"over the body limit", webmBytes(audio.MaxBytes * 3 / 2), http.StatusRequestEntityTooLarge, "录音太大了：最多 1 MB"},
 		{"a picture", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, 500)...), http.StatusBadRequest, "这个文件不是录音"},
+		{"a photo", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte{1}, 500)...), http.StatusBadRequest, "这个文件不是录音"},
+		{"an AMR recording, which browsers cannot play", []byte("#!AMR\n" + strings.Repeat("\x3c", 300)), http.StatusBadRequest, "这个文件不是录音"},
 		{"text", []byte("<script>alert(1)</script>"), http.StatusBadRequest, "这个文件不是录音"},
 		{"empty", nil, http.StatusBadRequest, "请先选择录音文件"},
 	} {
@@ -225,7 +227,8 @@ func TestLessonAudioRefused(t *testing.T) {
 	coord.Post("/lang", url.Values{"lang": {"en"}, "next": {audioLesson}})
 	mp4 := append([]byte{0, 0, 0, 0x1c}, []byte("ftypM4A isomM4A mp42")...)
 	mp4 = append(mp4, bytes.Repeat([]byte{7}, 400)...)
-	for mime, data := range map[string][]byte{"audio/mp4": mp4, "audio/ogg": append([]byte("OggS\x00\x02"), bytes.Repeat([]byte{3}, 300)...)} {
+	for mime, data := range map[string][]byte{"audio/mp4": mp4, "audio/ogg": append([]byte("OggS\x00\x02"), bytes.Repeat([]byte{3}, 300)...),
+		"audio/mpeg": append([]byte("ID3\x04\x00"), bytes.Repeat([]byte{5}, 300)...)} {
 		if r := coord.PostFile(audioLesson+"/audio", url.Values{"lang": {"en"}}, "audio", "x", "application/octet-stream", data); r.Status != http.StatusSeeOther {
 			t.Fatalf("%s: %d\n%s", mime, r.Status, r.Body)
 		}
