@@ -227,7 +227,13 @@ func (s *Server) audioDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.audio.Delete(c.Request().Context(), currentUser(c), id); err != nil {
+	ctx, u := c.Request().Context(), currentUser(c)
+	if r, err := s.audio.Recording(ctx, u, id); err != nil {
+		return err
+	} else if r.Course != l.Course.Slug || r.Lesson != l.Slug {
+		return errNotFound // another lesson's recording, under this lesson's address
+	}
+	if err := s.audio.Delete(ctx, u, id); err != nil {
 		return err
 	}
 	return s.redirectFlash(c, l.URL()+"#lesson-audio", "flash.audio_deleted")

@@ -149,7 +149,7 @@ func testLessonAudio(t *testing.T, env *apptest.Env) {
 	if r := far.Post(src+"/delete", url.Values{}); r.Status != http.StatusForbidden {
 		t.Errorf("another county's villager deletes: %d, want 403", r.Status)
 	}
-	if r := villager.Get(strings.Replace(src, "how-online-shopping-works", "spot-fake-shops", 1)); r.Status != http.StatusNotFound {
+	if r := villager.Get(strings.Replace(src, "how-online-shopping-works", "pickup-code", 1)); r.Status != http.StatusNotFound {
 		t.Errorf("the recording under another lesson's address: %d, want 404", r.Status)
 	}
 
@@ -166,6 +166,9 @@ func testLessonAudio(t *testing.T, env *apptest.Env) {
 	src = playerRE.FindStringSubmatch(villager.Get(audioLesson).Body)[1]
 	if r := villager.Post(src+"/delete", url.Values{}); r.Status != http.StatusForbidden {
 		t.Errorf("a villager deletes: %d, want 403", r.Status)
+	}
+	if r := partner.Post(strings.Replace(src, "how-online-shopping-works", "pickup-code", 1)+"/delete", url.Values{}); r.Status != http.StatusNotFound {
+		t.Errorf("deleting the recording under another lesson's address: %d, want 404", r.Status)
 	}
 	if r := partner.Post(src+"/delete", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("the partner deletes: %d", r.Status)
