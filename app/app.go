@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"cunlu/app/account"
+	"cunlu/app/audio"
 	"cunlu/app/config"
 	"cunlu/app/course"
 	"cunlu/app/db"
@@ -189,6 +190,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		Progress:       a.Progress,
 		Shop:           a.Shop,
 		Reports:        report.NewService(g, lib, nil),
+		Audio:          audio.NewService(g, a.Accounts, nil),
 		CourseFiles:    assets.Courses,
 		Ping:           a.ping,
 		Templates:      assets.Templates,

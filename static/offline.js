@@ -296,17 +296,24 @@
     var button = byId('offline-save-button');
     var remove = byId('offline-remove');
     var status = byId('offline-save-status');
-    var label = button.textContent;
+    // "Include the recordings" (only where the county has some) adds them and their size.
+    var audio = byId('offline-audio');
+    var label = button.textContent, isSaved = false;
+    var labels = function () {
+      var el = audio && audio.checked ? audio : save;
+      button.textContent = isSaved ? el.getAttribute('data-update') : audio && audio.checked ? audio.getAttribute('data-save') : label;
+    };
     var show = function (p) {
+      isSaved = !!p;
       if (p) {
         status.textContent = fill(save.getAttribute('data-saved'), { date: day(p.savedAt) });
-        button.textContent = save.getAttribute('data-update');
-      } else {
-        button.textContent = label;
+        if (audio) audio.checked = !!(p.audio && p.audio.length);
       }
+      labels();
       remove.hidden = !p;
       button.disabled = false;
     };
+    if (audio) audio.addEventListener('change', labels);
     save.hidden = false;
     caches.open(name).then(function (c) { return c.match(pack); }).then(function (res) {
       return res ? res.json() : null;
@@ -314,11 +321,11 @@
 
     button.addEventListener('click', function () {
       button.disabled = true;
-      fetch(pack, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } }).then(function (res) {
+      fetch(pack + (audio && audio.checked ? '?audio=1' : ''), { credentials: 'same-origin', headers: { 'Accept': 'application/json' } }).then(function (res) {
         if (!res.ok) throw new Error('pack ' + res.status);
         return res.json();
       }).then(function (p) {
-        var urls = p.pages.concat(p.images, p.assets), done = 0;
+        var urls = p.pages.concat(p.images, p.assets, p.audio || []), done = 0;
         status.textContent = fill(save.getAttribute('data-saving'), { done: 0, total: urls.length });
         // Download everything first, then replace the saved copy: a download that fails
         // half way leaves the old copy as it was.

@@ -1,8 +1,8 @@
 // Cunlu's service worker: it keeps the app shell (stylesheet, scripts, icon, the offline
 // page) and the courses a learner saved (static/offline.js), so saved lessons open with no
 // connection. Pages: the network first, the saved copy when the network fails (or takes
-// too long, when there is a saved copy). Hashed static files and lesson images: the saved
-// copy first; they never change. Served at /sw.js by app/web/offline.go, which fills in
+// too long, when there is a saved copy). Hashed static files, lesson images and lessons'
+// recordings: the saved copy first; they never change. Served at /sw.js by app/web/offline.go, which fills in
 // VERSION and SHELL. See docs/OFFLINE.md.
 'use strict';
 
@@ -37,8 +37,30 @@ self.addEventListener('fetch', function (event) {
     event.respondWith(page(event, req, url));
   } else if (url.pathname.indexOf('/static/') === 0 || /^\/courses\/[^/]+\/images\//.test(url.pathname)) {
     event.respondWith(caches.match(req, ANY).then(function (hit) { return hit || fetch(req); }));
+  } else if (/^\/courses\/[^/]+\/[^/]+\/audio\/\d+$/.test(url.pathname)) {
+    // A lesson's recording, saved with the course when the learner chose to: a new
+    // recording has a new address, so the saved copy is current while the page links it.
+    event.respondWith(caches.match(url.href, ANY).then(function (hit) {
+      return hit ? ranged(req, hit) : fetch(req);
+    }));
   }
 });
+
+// ranged answers a player's range request ("bytes=0-", "bytes=1000-1999") from a saved
+// recording, which the cache keeps whole.
+function ranged(req, res) {
+  var m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.get('Range') || '');
+  if (!m) return res;
+  return res.arrayBuffer().then(function (buf) {
+    var start = +m[1], end = m[2] ? Math.min(+m[2], buf.byteLength - 1) : buf.byteLength - 1;
+    if (start > end) return new Response(null, { status: 416, headers: { 'Content-Range': 'bytes */' + buf.byteLength } });
+    return new Response(buf.slice(start, end + 1), { status: 206, headers: {
+      'Content-Type': res.headers.get('Content-Type') || 'audio/webm',
+      'Content-Range': 'bytes ' + start + '-' + end + '/' + buf.byteLength,
+      'Content-Length': String(end - start + 1)
+    } });
+  });
+}
 
 function page(event, req, url) {
   var network = fetch(req).then(function (res) {

@@ -24,6 +24,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0008_refund_to", Migrate: migrate0008},
 		{ID: "0009_sandbox_event_kinds", Migrate: migrate0009},
 		{ID: "0010_coordinator_reads", Migrate: migrate0010},
+		{ID: "0012_lesson_audio", Migrate: migrate0012},
 	}
 }
 
@@ -759,4 +760,31 @@ func migrate0010(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// v12LessonAudio is a lesson read aloud by a partner or coordinator, for the learners of
+// their county who have no voice on their phone: one current recording per lesson,
+// language and county (a new one replaces it), with who recorded it and when. The bytes
+// (WebM/Opus, MP4/AAC or Ogg, at most about 1 MB) are in the row, as photos are, so every
+// app instance sharing the database serves them.
+type v12LessonAudio struct {
+	ID           uint      `gorm:"primaryKey"`
+	Course       string    `gorm:"size:64;not null;uniqueIndex:idx_lesson_audio_key,priority:1"`
+	Lesson       string    `gorm:"size:64;not null;uniqueIndex:idx_lesson_audio_key,priority:2"`
+	Lang         string    `gorm:"size:8;not null;uniqueIndex:idx_lesson_audio_key,priority:3"`
+	CountyID     uint      `gorm:"not null;uniqueIndex:idx_lesson_audio_key,priority:4"`
+	County       *v1Region `gorm:"foreignKey:CountyID;constraint:OnDelete:CASCADE"`
+	Mime         string    `gorm:"size:32;not null"`
+	Size         int       `gorm:"not null"`
+	Data         []byte    `gorm:"not null"`
+	RecordedByID *uint     `gorm:"index"`
+	RecordedBy   *v1User   `gorm:"foreignKey:RecordedByID;constraint:OnDelete:SET NULL"`
+	CreatedAt    time.Time `gorm:"not null"`
+}
+
+func (v12LessonAudio) TableName() string { return "lesson_audio" }
+
+// migrate0012 adds the lessons' recorded audio (v12LessonAudio).
+func migrate0012(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&v12LessonAudio{})
 }

@@ -35,8 +35,8 @@ func chromium(t testing.TB) string {
 }
 
 // Browser starts a headless Chromium with a narrow phone-sized window and returns a
-// context for chromedp actions, ended with the test.
-func Browser(t testing.TB, width, height int) context.Context {
+// context for chromedp actions, ended with the test. extra adds to Chromium's options.
+func Browser(t testing.TB, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
@@ -51,6 +51,7 @@ func Browser(t testing.TB, width, height int) context.Context {
 		chromedp.WindowSize(width, height),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelB := chromedp.NewContext(actx)
 	// The first action starts the browser; its context must not have a deadline, or the

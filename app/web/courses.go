@@ -95,6 +95,7 @@ type courseView struct {
 	courseCard
 	Lessons   []lessonRow
 	OfflineKB int // about how much saving the course for offline downloads
+	AudioKB   int // how much the lessons' recordings add to it, when the learner chooses them
 }
 
 // courseShow is GET /courses/:course: the introduction and the lessons with their status.
@@ -114,6 +115,11 @@ func (s *Server) courseShow(c echo.Context) error {
 	}
 	if v.OfflineKB, err = s.offlineKB(co, sn.Learner.Audience, lang); err != nil {
 		return err
+	}
+	if _, n, err := s.offlineAudio(c, co, sn.Learner.Audience, lang); err != nil {
+		return err
+	} else if n > 0 {
+		v.AudioKB = (n + 1023) / 1024
 	}
 	return s.show(c, "course", v)
 }

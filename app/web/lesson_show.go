@@ -55,6 +55,7 @@ type lessonView struct {
 	Attempt    *progress.Attempt
 	CanSubmit  bool
 	Cert       *progress.Certificate
+	Audio      *lessonAudio
 	PassMark   int
 	Lang       string
 	Learner    string // whose quiz form this is (an id), so answers go to the person who gave them
@@ -111,6 +112,9 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	}
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert
+	}
+	if v.Audio, err = s.lessonAudio(c, l, lang); err != nil {
+		return nil, err
 	}
 	// A lesson downloaded to be saved for offline ("Purpose: prefetch"), or only asked
 	// about (HEAD), is not one opened.

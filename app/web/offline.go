@@ -43,6 +43,9 @@ type offlinePack struct {
 	Images []string `json:"images"` // the lessons' images
 	Assets []string `json:"assets"` // the stylesheet and scripts the pages use
 	Bytes  int      `json:"bytes"`  // about how much saving downloads, compressed
+	// Audio are the lessons' recordings for the learner's county, when asked for (?audio=1);
+	// Bytes then counts them.
+	Audio []string `json:"audio,omitempty"`
 }
 
 // offlinePackShow is GET /courses/:course/offline.json for the signed-in person's lessons
@@ -56,6 +59,13 @@ func (s *Server) offlinePackShow(c echo.Context) error {
 	p, err := s.offlinePack(co, audienceOf(u), s.langOf(c))
 	if err != nil {
 		return err
+	}
+	if c.QueryParam("audio") == "1" {
+		urls, n, err := s.offlineAudio(c, co, audienceOf(u), s.langOf(c))
+		if err != nil {
+			return err
+		}
+		p.Audio, p.Bytes = urls, p.Bytes+n
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	return c.JSON(http.StatusOK, p)
@@ -92,6 +102,25 @@ func (s *Server) offlinePack(co *course.Course, audience, lang string) (*offline
 		p.Bytes += s.packedSize("asset:"+u, func() ([]byte, error) { return s.assets.file(name) }) + headerBytes
 	}
 	return p, nil
+}
+
+// offlineAudio lists the recordings of the course's lessons (those the person sees, in
+// lang) for their county, and about how many bytes downloading them costs: recordings are
+// compressed already, so they travel as they are.
+func (s *Server) offlineAudio(c echo.Context, co *course.Course, audience, lang string) ([]string, int, error) {
+	rs, err := s.audio.ForCourse(c.Request().Context(), currentUser(c), co.Slug, lang)
+	if err != nil {
+		return nil, 0, err
+	}
+	var urls []string
+	n := 0
+	for _, r := range rs {
+		if l := co.Lesson(r.Lesson); l != nil && l.For(audience) {
+			urls = append(urls, audioURL(l, r.ID))
+			n += r.Size + headerBytes
+		}
+	}
+	return urls, n, nil
 }
 
 // packedSize is the gzip-compressed size of some bytes, remembered by key.

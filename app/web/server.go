@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cunlu/app/account"
+	"cunlu/app/audio"
 	"cunlu/app/course"
 	"cunlu/app/progress"
 	"cunlu/app/report"
@@ -39,6 +40,7 @@ type Options struct {
 	Progress       *progress.Service
 	Shop           *sandbox.Service
 	Reports        *report.Service
+	Audio          *audio.Service              // lessons' recorded audio
 	CourseFiles    fs.FS                       // the courses/ folder, for lesson images
 	Ping           func(context.Context) error // database liveness, for /healthz
 	Templates      fs.FS                       // the templates/ folder
@@ -63,6 +65,7 @@ type Server struct {
 	progress  *progress.Service
 	shop      *sandbox.Service
 	reports   *report.Service
+	audio     *audio.Service
 	files     fs.FS
 	ping      func(context.Context) error
 	log       *slog.Logger
@@ -102,6 +105,7 @@ func New(o Options) (*Server, error) {
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 		timeout: cmp.Or(o.RequestTimeout, 30*time.Second),
 	}
+	s.audio = o.Audio
 	if s.assets, err = newAssets(o.Static, o.Reload); err != nil {
 		return nil, err
 	}
@@ -189,7 +193,7 @@ func (s *Server) middleware() {
 	}
 	// Forms are small; only product photo uploads get a larger limit, on their own routes.
 	s.e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: func(c echo.Context) bool {
-		return photoRoutes[c.Request().Method+" "+c.Path()]
+		return photoRoutes[c.Request().Method+" "+c.Path()] || audioRoutes[c.Request().Method+" "+c.Path()]
 	}}))
 	// A request out of time is answered 503 and must have changed nothing: the database
 	// refuses to commit on a request's ended context, slow work before it (decoding a
