@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/errs"
+	"cunlu/app/report"
 )
 
 // csvTables are the exports, each the same figures as its page.
@@ -79,13 +80,18 @@ func (s *Server) coordExport(c echo.Context) error {
 		for _, x := range a.Stuck {
 			rows = append(rows, []string{t.T("coord.alert.stuck"), x.Name, x.CentreName, s.lessonTitle(x.Course, x.Lesson, t.Lang), n(x.Attempts)})
 		}
-		for _, x := range a.Inactive {
-			last := ""
-			if x.LastSeenAt != nil {
-				last = x.LastSeenAt.Format("2006-01-02")
+		// The days away, and the last visit's date when there was one.
+		away := func(kind string, xs []report.PartnerRow) {
+			for _, x := range xs {
+				detail := t.T(x.Away.Key(), "Count", x.Away.Days)
+				if x.LastSeenAt != nil {
+					detail += " (" + x.LastSeenAt.Format("2006-01-02") + ")"
+				}
+				rows = append(rows, []string{kind, x.Name, x.CentreName, detail, ""})
 			}
-			rows = append(rows, []string{t.T("coord.alert.inactive"), x.Name, x.CentreName, last, ""})
 		}
+		away(t.T("coord.alert.inactive"), a.Inactive)
+		away(t.T("coord.alert.absent"), a.Absent)
 		for _, x := range a.Behind {
 			rows = append(rows, []string{t.T("coord.alert.behind"), x.Name, x.CentreName, s.courseTitle(x.Course, t.Lang), x.Due})
 		}
