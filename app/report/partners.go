@@ -254,8 +254,9 @@ func (s *Service) Learners(ctx context.Context, centreID uint) ([]PartnerRow, er
 
 // away lists the region's active learners of role who have stayed away ActiveDays or
 // more, at most alertLimit: those who never signed in since registering first (registered
-// longest ago first), then the longest unseen. Two walks along idx_users_role_last_seen
-// that stop at the limit, where one query ordering by "last_seen_at IS NULL" sorted every
+// longest ago first), then the longest unseen. Two walks that stop at the limit, along
+// idx_users_never_signed_in (its condition written out, as the partial index needs) and
+// idx_users_role_last_seen, where one query ordering by "last_seen_at IS NULL" sorted every
 // learner. The region is a join here, not centresIn: by centre, the databases would read
 // every learner's last visit.
 func (s *Service) away(ctx context.Context, region *account.Region, role account.Role) ([]PartnerRow, error) {
