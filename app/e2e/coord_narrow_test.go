@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -64,20 +65,14 @@ func TestCoordTablesNarrow(t *testing.T) {
 	for _, path := range []string{"/coord", fmt.Sprintf("/coord?region=%d", town.ID), "/coord/matrix", "/coord/assignments", "/coord/alerts"} {
 		do(t, b, "open "+path, chromedp.Navigate(env.URL+path))
 		waitFor(t, b, path, `document.querySelector("main h1") !== null`)
-		var got struct {
-			Page, View int
-			Problems   []string
-		}
-		if err := json.Unmarshal([]byte(get(t, b, "measure "+path, chromedp.Evaluate[string](narrowCheck))), &got); err != nil {
-			t.Fatal(err)
-		}
-		if got.Page > got.View {
-			t.Errorf("%s: the page is %d px wide on a %d px screen", path, got.Page, got.View)
-		}
-		for _, p := range got.Problems {
-			t.Errorf("%s: %s", path, p)
-		}
+		measureNarrow(t, b, path)
 	}
+	// The enrolment's check: a list with a bad line and a good one.
+	do(t, b, "check an enrolment list", chromedp.Navigate(env.URL+"/coord/enrol"),
+		chromedp.SetValue(css("#text"), "姓名,手机号,服务站\n欧阳明月,13912340001,桃园村服务站\n司马长风,12,没有这个服务站\n"),
+		chromedp.Click(css(`form[action^="/coord/enrol/check"] button[type=submit]`)))
+	waitFor(t, b, "the check", `document.querySelector("table.enrol-bad") !== null && document.querySelector("table.enrol-ready") !== null`)
+	measureNarrow(t, b, "the enrolment check")
 	// The weekly chart: one label per week under its bar.
 	do(t, b, "overview", chromedp.Navigate(env.URL+"/coord"))
 	labels := get(t, b, "week labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("svg.chart.weekly .week")].map(x => x.textContent)`))
@@ -98,5 +93,23 @@ func TestCoordTablesNarrow(t *testing.T) {
 	}
 	if fmt.Sprint(labels) != fmt.Sprint(want) {
 		t.Errorf("weekly chart labels %v, want %v", labels, want)
+	}
+}
+
+// measureNarrow fails the test for each problem narrowCheck finds on the page shown.
+func measureNarrow(t *testing.T, b context.Context, what string) {
+	t.Helper()
+	var got struct {
+		Page, View int
+		Problems   []string
+	}
+	if err := json.Unmarshal([]byte(get(t, b, "measure "+what, chromedp.Evaluate[string](narrowCheck))), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Page > got.View {
+		t.Errorf("%s: the page is %d px wide on a %d px screen", what, got.Page, got.View)
+	}
+	for _, p := range got.Problems {
+		t.Errorf("%s: %s", what, p)
 	}
 }
