@@ -117,8 +117,12 @@ func coordAlertsAbsence(t *testing.T, env *apptest.Env) {
 		!strings.Contains(row, `href="tel:`+*p2.Phone+`"`) || !strings.Contains(row, fmt.Sprintf(`name="learner_id" value="%d"`, p2.ID)) || !strings.Contains(row, "提醒站长") {
 		t.Errorf("partner02's alert (never signed in, 20 days) lacks its words or actions:\n%s", row)
 	}
-	if strings.Contains(c.Get(fmt.Sprintf("/coord/partners/%d", p2.ID)).Body, *p2.Phone) {
+	page := c.Get(fmt.Sprintf("/coord/partners/%d", p2.ID)).Body
+	if strings.Contains(page, *p2.Phone) {
 		t.Error("the partner's page shows the whole number: only the alert's call link may")
+	}
+	if !strings.Contains(page, "登记 20 天了，一直没登录") || !strings.Contains(page, "今天刚登记，还没登录") {
+		t.Error("the partner's page does not say how long they and their villagers have been away")
 	}
 	if item(partners, p3.Name) != "" {
 		t.Errorf("partner03, registered today, is listed as away")
