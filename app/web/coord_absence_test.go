@@ -26,7 +26,8 @@ func setVisits(t *testing.T, env *apptest.Env, login string, created time.Time, 
 
 func daysAgo(n int) time.Time { return time.Now().Add(-time.Duration(n)*24*time.Hour - time.Minute) }
 
-func account_(t *testing.T, env *apptest.Env, login string) account.User {
+// accountOf reads the account with login.
+func accountOf(t *testing.T, env *apptest.Env, login string) account.User {
 	t.Helper()
 	var u account.User
 	if err := env.App.Accounts.DB().Where("login = ?", login).Take(&u).Error; err != nil {
@@ -51,7 +52,7 @@ func item(body, name string) string {
 // villager registered a moment ago is not away.
 func TestVillagersAbsence(t *testing.T) {
 	env := apptest.New(t)
-	fresh, never, gone := account_(t, env, "13800000005"), account_(t, env, "13800000009"), account_(t, env, "villager")
+	fresh, never, gone := accountOf(t, env, "13800000005"), accountOf(t, env, "13800000009"), accountOf(t, env, "villager")
 	setVisits(t, env, fresh.Login, time.Now().Add(-time.Second), nil)
 	setVisits(t, env, never.Login, daysAgo(30), nil)
 	seen := daysAgo(10)
@@ -100,8 +101,8 @@ func TestCoordAlertsAbsence(t *testing.T) {
 }
 
 func coordAlertsAbsence(t *testing.T, env *apptest.Env) {
-	p2, p3 := account_(t, env, "partner02"), account_(t, env, "partner03")
-	fresh, never, gone := account_(t, env, "13800000005"), account_(t, env, "13800000009"), account_(t, env, "villager")
+	p2, p3 := accountOf(t, env, "partner02"), accountOf(t, env, "partner03")
+	fresh, never, gone := accountOf(t, env, "13800000005"), accountOf(t, env, "13800000009"), accountOf(t, env, "villager")
 	setVisits(t, env, p2.Login, daysAgo(20), nil)
 	setVisits(t, env, never.Login, daysAgo(30), nil)
 	seen := daysAgo(10)
@@ -159,9 +160,9 @@ func TestCoordRemind(t *testing.T) {
 
 func coordRemind(t *testing.T, env *apptest.Env) {
 	g := env.App.Accounts.DB()
-	never := account_(t, env, "13800000009") // 桃园村服务站, with partner, partner05, 09, 13 and 17
+	never := accountOf(t, env, "13800000009") // 桃园村服务站, with partner, partner05, 09, 13 and 17
 	setVisits(t, env, never.Login, daysAgo(30), nil)
-	p2 := account_(t, env, "partner02")
+	p2 := accountOf(t, env, "partner02")
 	coord := env.Client(t)
 	coord.SignIn("coordinator", "demo-coord-pass")
 
@@ -184,7 +185,7 @@ func coordRemind(t *testing.T, env *apptest.Env) {
 			t.Fatal(err)
 		}
 	}
-	off := account_(t, env, "13800000013")
+	off := accountOf(t, env, "13800000013")
 	g.Model(&account.User{}).Where("id = ?", off.ID).Update("active", false)
 	for _, id := range []uint{foreign[0].ID, foreign[1].ID, off.ID, mustUserID(t, env, "admin"), mustUserID(t, env, "coordinator"), 99999, 0} {
 		r := coord.Post("/coord/reminders", url.Values{"learner_id": {fmt.Sprint(id)}})
