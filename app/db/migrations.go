@@ -24,6 +24,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0008_refund_to", Migrate: migrate0008},
 		{ID: "0009_sandbox_event_kinds", Migrate: migrate0009},
 		{ID: "0010_coordinator_reads", Migrate: migrate0010},
+		{ID: "0011_reminders", Migrate: migrate0011},
 		{ID: "0012_lesson_audio", Migrate: migrate0012},
 	}
 }
@@ -760,6 +761,33 @@ func migrate0010(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+type v11Reminder struct {
+	ID          uint       `gorm:"primaryKey"`
+	PartnerID   uint       `gorm:"not null;index:idx_reminders_partner,priority:1"`
+	Partner     *v1User    `gorm:"foreignKey:PartnerID;constraint:OnDelete:CASCADE"`
+	AboutID     *uint      `gorm:"index"` // the villager the partner is asked to see; nil: the partner themselves
+	About       *v1User    `gorm:"foreignKey:AboutID;constraint:OnDelete:CASCADE"`
+	FromID      *uint      `gorm:"index"`
+	From        *v1User    `gorm:"foreignKey:FromID;constraint:OnDelete:SET NULL"`
+	CreatedAt   time.Time  `gorm:"not null"`
+	DismissedAt *time.Time `gorm:"index:idx_reminders_partner,priority:2"`
+}
+
+func (v11Reminder) TableName() string { return "reminders" }
+
+// migrate0011 adds the reminders a coordinator leaves from the alerts for a partner, about
+// themselves or a villager of their centre, shown on the partner's home until dismissed;
+// and, for the alerts' "never signed in since registering" lists, the learners who never
+// signed in by role in order of registration. It is partial, so no query without
+// "last_seen_at IS NULL" can take it, and the list stops at its limit instead of sorting
+// every villager of the county who never came.
+func migrate0011(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&v11Reminder{}); err != nil {
+		return err
+	}
+	return tx.Exec("CREATE INDEX idx_users_never_signed_in ON users (role, created_at) WHERE last_seen_at IS NULL").Error
 }
 
 // v12LessonAudio is a lesson read aloud by a partner or coordinator, for the learners of

@@ -39,6 +39,8 @@ var realCourses = sync.OnceValues(func() (*course.Catalog, error) {
 var (
 	now  = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	past = time.Date(2026, 2, 10, 10, 0, 0, 0, time.UTC)
+	// registered is when every account of the world was made, long before now.
+	registered = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 )
 
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
@@ -67,7 +69,8 @@ const (
 //	└── Baishi (township 2) ── Baishi Village ── Centre B:  p3, v2
 //
 // Last seen (now = 2026-03-04 10:00): p1 a day ago, v1 two days ago, v2 exactly seven days
-// ago (active, the boundary); p2 ten days ago (inactive); p3, v3 and p4 never.
+// ago (active, the boundary); p2 ten days ago (inactive); p3, v3 and p4 never. All were
+// registered on 5 January.
 //
 // Progress, all through progress.RecordAttempt and CompleteTask:
 //
@@ -229,7 +232,7 @@ func newWorld(t *testing.T, g *gorm.DB) *world {
 
 func (w *world) user(t *testing.T, login, name string, role account.Role, regionID, centreID *uint, lastSeen *time.Time, active bool) *account.User {
 	t.Helper()
-	u := &account.User{Login: login, Name: name, Role: role, RegionID: regionID, CentreID: centreID, Active: active, LastSeenAt: lastSeen}
+	u := &account.User{Login: login, Name: name, Role: role, RegionID: regionID, CentreID: centreID, Active: active, LastSeenAt: lastSeen, CreatedAt: registered}
 	err := w.g.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
@@ -334,3 +337,5 @@ func ids[T any](rows []T, id func(T) uint) []uint {
 	}
 	return out
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -20,6 +20,7 @@ type PartnerDetail struct {
 	Tasks        []TaskRow
 	Certificates []CertRow
 	Villagers    []account.User
+	Away         map[uint]Absence // the partner's and each villager's, by account id
 	Assists      []AssistRow
 }
 
@@ -113,6 +114,11 @@ func (s *Service) Partner(ctx context.Context, region *account.Region, id uint) 
 			slices.SortFunc(d.Villagers, func(a, b account.User) int {
 				return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 			})
+			now := s.now()
+			d.Away = map[uint]Absence{p.ID: AbsenceOf(p.LastSeenAt, p.CreatedAt, now)}
+			for _, v := range d.Villagers {
+				d.Away[v.ID] = AbsenceOf(v.LastSeenAt, v.CreatedAt, now)
+			}
 			return err
 		}},
 		{"assists", func() error {

@@ -101,6 +101,10 @@ func TestPartner(t *testing.T) {
 			if got := ids(d.Villagers, func(u account.User) uint { return u.ID }); fmt.Sprint(got) != fmt.Sprint([]uint{w.v1.ID, w.v3.ID}) {
 				t.Errorf("villagers %v, want v1 and v3 of Centre A", got)
 			}
+			// p1 seen a day ago, v1 two days ago, v3 never since 5 January.
+			if want := map[uint]report.Absence{w.p1.ID: {Days: 1}, w.v1.ID: {Days: 2}, w.v3.ID: {Never: true, Days: 58}}; fmt.Sprint(d.Away) != fmt.Sprint(want) {
+				t.Errorf("away %v, want %v", d.Away, want)
+			}
 			if len(d.Assists) != 1 || d.Assists[0].VillagerName != "Villager One" || d.Assists[0].Kind != "parcel" {
 				t.Errorf("assists %+v, want p1's one parcel", d.Assists)
 			}

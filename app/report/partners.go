@@ -19,6 +19,8 @@ type PartnerRow struct {
 	CentreName      string
 	VillageName     string
 	LastSeenAt      *time.Time
+	CreatedAt       time.Time // registered
+	Away            Absence   `gorm:"-"` // filled after the scan from LastSeenAt and CreatedAt
 	LessonsMastered int
 	TasksDone       int
 	Certificates    int
@@ -126,11 +128,53 @@ func (s *Service) fillCourses(ctx context.Context, rows []PartnerRow) error {
 	return nil
 }
 
-// Alerts are the partners who need a coordinator's attention.
+// Alerts are the partners and villagers who need a coordinator's attention.
 type Alerts struct {
 	Stuck    []StuckRow   // repeated wrong answers on a lesson
-	Inactive []PartnerRow // not seen for 7 days or more (or never)
+	Inactive []PartnerRow // partners away ActiveDays or more (see Absence)
+	Absent   []PartnerRow // villagers away ActiveDays or more, likewise
 	Behind   []BehindRow  // past an assignment's due date without its certificate
+}
+
+// Absence is how long a learner has stayed away. It counts from their last visit, or from
+// their registration while they have never signed in: someone registered a minute ago is
+// not away, and "never signed in" is told apart from "not back for a while".
+type Absence struct {
+	Never bool // not signed in since they were registered
+	Days  int  // whole days since max(last visit, registration)
+}
+
+// Away is whether the learner has stayed away long enough to need a word: ActiveDays.
+func (a Absence) Away() bool { return a.Days >= ActiveDays }
+
+// Key is the message that says it, given Days as Count: "never signed in since
+// registering N days ago" or "last seen N days ago" (and their "today" forms).
+func (a Absence) Key() string {
+	key := "absence.seen"
+	if a.Never {
+		key = "absence.never"
+	}
+	if a.Days == 0 {
+		key += "_today"
+	}
+	return key
+}
+
+// AbsenceOf is the absence at now of a learner registered at created and last seen at
+// lastSeen (nil: never).
+func AbsenceOf(lastSeen *time.Time, created, now time.Time) Absence {
+	from := created
+	if lastSeen != nil && lastSeen.After(from) {
+		from = *lastSeen
+	}
+	return Absence{Never: lastSeen == nil, Days: max(int(now.Sub(from)/(24*time.Hour)), 0)}
+}
+
+func (s *Service) setAbsence(rows []PartnerRow) {
+	now := s.now()
+	for i := range rows {
+		rows[i].Away = AbsenceOf(rows[i].LastSeenAt, rows[i].CreatedAt, now)
+	}
 }
 
 // StuckRow is a partner stuck on a lesson.
@@ -162,12 +206,6 @@ const alertLimit = 200
 func (s *Service) Alerts(ctx context.Context, region *account.Region) (*Alerts, error) {
 	a := &Alerts{}
 	g := s.db.WithContext(ctx)
-	scope := func() *gorm.DB {
-		return g.Table("users").
-			Joins("JOIN centres ON centres.id = users.centre_id").
-			Joins("JOIN regions ON regions.id = centres.region_id").
-			Where("users.role = ? AND users.active AND regions.path LIKE ?", account.RolePartner, region.Path+"%")
-	}
 	// The region's partners centre by centre (see centresIn), each one's stuck lessons
 	// from the partial index idx_lesson_progress_stuck, whose condition is written out:
 	// with a bound 3 the databases could not use it.
@@ -183,26 +221,11 @@ func (s *Service) Alerts(ctx context.Context, region *account.Region) (*Alerts, 
 	if err != nil {
 		return nil, errs.Wrap(err, "stuck partners")
 	}
-	// Never seen first, then the longest unseen: two walks along idx_users_role_last_seen
-	// that stop at the limit, where one query ordering by "last_seen_at IS NULL" sorted
-	// every partner. The region is a join here, not centresIn: by centre, the databases
-	// would read every partner's last visit.
-	inactive := func(q *gorm.DB, limit int) ([]PartnerRow, error) {
-		var rows []PartnerRow
-		err := q.Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at`).
-			Limit(limit).Scan(&rows).Error
-		return rows, errs.Wrap(err, "inactive partners")
-	}
-	if a.Inactive, err = inactive(scope().Where("users.last_seen_at IS NULL").Order("users.name, users.id"), alertLimit); err != nil {
+	if a.Inactive, err = s.away(ctx, region, account.RolePartner); err != nil {
 		return nil, err
 	}
-	if n := alertLimit - len(a.Inactive); n > 0 {
-		since := s.now().AddDate(0, 0, -ActiveDays)
-		seen, err := inactive(scope().Where("users.last_seen_at < ?", since).Order("users.last_seen_at, users.name, users.id"), n)
-		if err != nil {
-			return nil, err
-		}
-		a.Inactive = append(a.Inactive, seen...)
+	if a.Absent, err = s.away(ctx, region, account.RoleVillager); err != nil {
+		return nil, err
 	}
 	if a.Behind, err = s.behind(ctx, region); err != nil {
 		return nil, err
@@ -211,15 +234,55 @@ func (s *Service) Alerts(ctx context.Context, region *account.Region) (*Alerts, 
 }
 
 // Learners lists the villagers of a centre with their roll-up, for the partner's "my
-// villagers" page: the ones not seen for longest first.
+// villagers" page: the ones away longest first, counting from registration for those who
+// never signed in (see Absence).
 func (s *Service) Learners(ctx context.Context, centreID uint) ([]PartnerRow, error) {
 	var rows []PartnerRow
 	err := s.db.WithContext(ctx).Table("users").
 		Joins("LEFT JOIN learner_stats ON learner_stats.user_id = users.id").
-		Select(`users.id, users.name, users.phone, users.last_seen_at,
+		Select(`users.id, users.name, users.phone, users.last_seen_at, users.created_at,
 			COALESCE(learner_stats.lessons_mastered, 0) AS lessons_mastered, COALESCE(learner_stats.tasks_done, 0) AS tasks_done,
 			COALESCE(learner_stats.certificates, 0) AS certificates, COALESCE(learner_stats.stuck, 0) AS stuck`).
 		Where("users.role = ? AND users.centre_id = ?", account.RoleVillager, centreID).
-		Order("users.last_seen_at IS NOT NULL, users.last_seen_at, users.name").Scan(&rows).Error
-	return rows, errs.Wrap(err, "list villagers")
+		Order("COALESCE(users.last_seen_at, users.created_at), users.name, users.id").Scan(&rows).Error
+	if err != nil {
+		return nil, errs.Wrap(err, "list villagers")
+	}
+	s.setAbsence(rows)
+	return rows, nil
+}
+
+// away lists the region's active learners of role who have stayed away ActiveDays or
+// more, at most alertLimit: those who never signed in since registering first (registered
+// longest ago first), then the longest unseen. Two walks that stop at the limit, along
+// idx_users_never_signed_in (its condition written out, as the partial index needs) and
+// idx_users_role_last_seen, where one query ordering by "last_seen_at IS NULL" sorted every
+// learner. The region is a join here, not centresIn: by centre, the databases would read
+// every learner's last visit.
+func (s *Service) away(ctx context.Context, region *account.Region, role account.Role) ([]PartnerRow, error) {
+	since := s.now().AddDate(0, 0, -ActiveDays)
+	walk := func(q *gorm.DB, limit int) ([]PartnerRow, error) {
+		var rows []PartnerRow
+		err := q.Table("users").
+			Joins("JOIN centres ON centres.id = users.centre_id").
+			Joins("JOIN regions ON regions.id = centres.region_id").
+			Where("users.role = ? AND users.active AND regions.path LIKE ?", role, region.Path+"%").
+			Select(`users.id, users.name, users.phone, centres.name AS centre_name, regions.name AS village_name, users.last_seen_at, users.created_at`).
+			Limit(limit).Scan(&rows).Error
+		return rows, errs.Wrap(err, "learners away")
+	}
+	g := s.db.WithContext(ctx)
+	rows, err := walk(g.Where("users.last_seen_at IS NULL AND users.created_at < ?", since).Order("users.created_at, users.id"), alertLimit)
+	if err != nil {
+		return nil, err
+	}
+	if n := alertLimit - len(rows); n > 0 {
+		seen, err := walk(g.Where("users.last_seen_at < ?", since).Order("users.last_seen_at, users.name, users.id"), n)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, seen...)
+	}
+	s.setAbsence(rows)
+	return rows, nil
 }

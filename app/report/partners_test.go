@@ -170,18 +170,30 @@ func TestAlerts(t *testing.T) {
 			Course: scams, Lesson: "scam-signs", Attempts: 5, BestRight: 3}
 		p1Behind := report.BehindRow{PartnerID: w.p1.ID, Name: "Partner One", CentreName: "Centre A", AssignmentID: w.asg["centreA"].ID, Course: paying, Due: "2026-02-20"}
 		p3Behind := report.BehindRow{PartnerID: w.p3.ID, Name: "Partner Three", CentreName: "Centre B", AssignmentID: w.asg["p3Only"].ID, Course: scams, Due: "2026-02-28"}
+		// Registered a second ago and not signed in yet: not away. Nor is a villager who
+		// came back yesterday after being registered long ago.
+		for _, u := range []*account.User{
+			{Login: "newp", Name: "New Partner", Role: account.RolePartner, CentreID: &w.centreB.ID, Active: true, CreatedAt: now.Add(-time.Second)},
+			{Login: "newv", Name: "New Villager", Role: account.RoleVillager, CentreID: &w.centreA.ID, Active: true, CreatedAt: now.Add(-time.Second)},
+			{Login: "backv", Name: "Back Villager", Role: account.RoleVillager, CentreID: &w.centreB.ID, Active: true, CreatedAt: past, LastSeenAt: ptr(now.Add(-24 * time.Hour))},
+		} {
+			if err := g.Create(u).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, tc := range []struct {
 			name     string
 			region   *account.Region
 			stuck    []report.StuckRow
-			inactive []*account.User // never seen first, then longest unseen
+			inactive []*account.User // never signed in first, then longest unseen
+			absent   []*account.User // the villagers, likewise
 			behind   []report.BehindRow
 		}{
 			// p3 has more attempts than p1, so comes first. p4 (deactivated, never seen) is
-			// never listed; v3 (a villager, never seen) neither.
-			{"county", w.county, []report.StuckRow{p3Stuck, p1Stuck}, []*account.User{w.p3, w.p2}, []report.BehindRow{p1Behind, p3Behind}},
-			{"township 1", w.town1, []report.StuckRow{p1Stuck}, []*account.User{w.p2}, []report.BehindRow{p1Behind}},
-			{"township 2", w.town2, []report.StuckRow{p3Stuck}, []*account.User{w.p3}, []report.BehindRow{p3Behind}},
+			// never listed.
+			{"county", w.county, []report.StuckRow{p3Stuck, p1Stuck}, []*account.User{w.p3, w.p2}, []*account.User{w.v3}, []report.BehindRow{p1Behind, p3Behind}},
+			{"township 1", w.town1, []report.StuckRow{p1Stuck}, []*account.User{w.p2}, []*account.User{w.v3}, []report.BehindRow{p1Behind}},
+			{"township 2", w.town2, []report.StuckRow{p3Stuck}, []*account.User{w.p3}, nil, []report.BehindRow{p3Behind}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				a, err := w.svc.Alerts(w.ctx, tc.region)
@@ -201,9 +213,21 @@ func TestAlerts(t *testing.T) {
 				if got := ids(a.Inactive, partnerID); fmt.Sprint(got) != fmt.Sprint(wantInactive) {
 					t.Errorf("inactive = %v, want %v", got, wantInactive)
 				}
-				for _, r := range a.Inactive {
-					if r.ID == w.p2.ID && (r.LastSeenAt == nil || !r.LastSeenAt.Equal(*w.p2.LastSeenAt) || r.CentreName != "Centre A" || r.VillageName != "Anping Village") {
-						t.Errorf("p2 inactive row = %+v", r)
+				wantAbsent := ids(tc.absent, func(u *account.User) uint { return u.ID })
+				if got := ids(a.Absent, partnerID); fmt.Sprint(got) != fmt.Sprint(wantAbsent) {
+					t.Errorf("absent villagers = %v, want %v", got, wantAbsent)
+				}
+				// p2 was last seen ten days ago; p3 and v3 never signed in since 5 January.
+				for _, r := range append(a.Inactive, a.Absent...) {
+					want := report.Absence{Never: true, Days: 58}
+					if r.ID == w.p2.ID {
+						want = report.Absence{Days: 10}
+						if r.LastSeenAt == nil || !r.LastSeenAt.Equal(*w.p2.LastSeenAt) || r.CentreName != "Centre A" || r.VillageName != "Anping Village" {
+							t.Errorf("p2 inactive row = %+v", r)
+						}
+					}
+					if r.Away != want || !r.Away.Away() {
+						t.Errorf("%s away %+v, want %+v", r.Name, r.Away, want)
 					}
 				}
 				if fmt.Sprint(a.Behind) != fmt.Sprint(tc.behind) {
@@ -217,13 +241,18 @@ func TestAlerts(t *testing.T) {
 func TestLearners(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		w := newWorld(t, g)
+		// Registered a second ago: last, as the one away for the shortest time.
+		fresh := &account.User{Login: "newv", Name: "New Villager", Role: account.RoleVillager, CentreID: &w.centreA.ID, Active: true, CreatedAt: now.Add(-time.Second)}
+		if err := g.Create(fresh).Error; err != nil {
+			t.Fatal(err)
+		}
 		for _, tc := range []struct {
 			name     string
 			centre   uint
-			want     []*account.User // never seen first, then longest unseen
+			want     []*account.User // away longest first, from registration if never signed in
 			mastered []int
 		}{
-			{"centre A", w.centreA.ID, []*account.User{w.v3, w.v1}, []int{0, 1}},
+			{"centre A", w.centreA.ID, []*account.User{w.v3, w.v1, fresh}, []int{0, 1, 0}},
 			{"centre B", w.centreB.ID, []*account.User{w.v2}, []int{1}},
 			{"empty centre", w.centreA2.ID, nil, nil},
 		} {
@@ -239,6 +268,20 @@ func TestLearners(t *testing.T) {
 			for i, r := range rows {
 				if r.LessonsMastered != tc.mastered[i] {
 					t.Errorf("%s: %s mastered %d, want %d", tc.name, r.Name, r.LessonsMastered, tc.mastered[i])
+				}
+				var want report.Absence
+				switch r.ID {
+				case w.v3.ID:
+					want = report.Absence{Never: true, Days: 58}
+				case w.v1.ID:
+					want = report.Absence{Days: 2}
+				case fresh.ID:
+					want = report.Absence{Never: true}
+				case w.v2.ID:
+					want = report.Absence{Days: 7}
+				}
+				if r.Away != want {
+					t.Errorf("%s: %s away %+v, want %+v", tc.name, r.Name, r.Away, want)
 				}
 			}
 		}

@@ -6,7 +6,9 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +130,7 @@ type Overview struct {
 // Week is the number of learners active in one week.
 type Week struct {
 	Start  string // YYYY-MM-DD, a Monday
+	Label  string // the Monday on the chart: "11/30", then "7" for 12/7 unless the month changed ("12/7")
 	Active int
 }
 
@@ -217,6 +220,13 @@ func (s *Service) Overview(ctx context.Context, region *account.Region) (*Overvi
 	for i := range ov.Weekly {
 		w := &ov.Weekly[i]
 		w.Start = account.WeekOf(s.now().AddDate(0, 0, -7*(weeks-1-i)))
+		// Month/day would overlap on a phone's chart: the day alone within a month.
+		if monday, err := time.Parse(time.DateOnly, w.Start); err == nil {
+			w.Label = strconv.Itoa(monday.Day())
+			if i == 0 || w.Start[:7] != ov.Weekly[i-1].Start[:7] {
+				w.Label = fmt.Sprintf("%d/%d", monday.Month(), monday.Day())
+			}
+		}
 		w.Active = byWeek[w.Start]
 		ov.MaxWeek = max(ov.MaxWeek, w.Active)
 	}

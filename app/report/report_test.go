@@ -101,13 +101,15 @@ func TestOverview(t *testing.T) {
 				}
 
 				starts := []string{"2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23", "2026-03-02"}
+				// The chart's labels: month/day for the first week and a month's first Monday.
+				labels := []string{"1/12", "19", "26", "2/2", "9", "16", "23", "3/2"}
 				if len(ov.Weekly) != len(starts) {
 					t.Fatalf("%d weeks, want %d", len(ov.Weekly), len(starts))
 				}
 				maxWeek := 0
 				for i, wk := range ov.Weekly {
-					if wk.Start != starts[i] || wk.Active != tc.weekly[i] {
-						t.Errorf("week %d = %s %d, want %s %d", i, wk.Start, wk.Active, starts[i], tc.weekly[i])
+					if wk.Start != starts[i] || wk.Active != tc.weekly[i] || wk.Label != labels[i] {
+						t.Errorf("week %d = %s %q %d, want %s %q %d", i, wk.Start, wk.Label, wk.Active, starts[i], labels[i], tc.weekly[i])
 					}
 					maxWeek = max(maxWeek, tc.weekly[i])
 				}

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/errs"
+	"cunlu/app/report"
 )
 
 // csvTables are the exports, each the same figures as its page.
@@ -79,13 +81,18 @@ func (s *Server) coordExport(c echo.Context) error {
 		for _, x := range a.Stuck {
 			rows = append(rows, []string{t.T("coord.alert.stuck"), x.Name, x.CentreName, s.lessonTitle(x.Course, x.Lesson, t.Lang), n(x.Attempts)})
 		}
-		for _, x := range a.Inactive {
-			last := ""
-			if x.LastSeenAt != nil {
-				last = x.LastSeenAt.Format("2006-01-02")
+		// The days away, and the last visit's date when there was one.
+		away := func(kind string, xs []report.PartnerRow) {
+			for _, x := range xs {
+				detail := t.T(x.Away.Key(), "Count", x.Away.Days)
+				if x.LastSeenAt != nil {
+					detail += " (" + x.LastSeenAt.Format("2006-01-02") + ")"
+				}
+				rows = append(rows, []string{kind, x.Name, x.CentreName, detail, ""})
 			}
-			rows = append(rows, []string{t.T("coord.alert.inactive"), x.Name, x.CentreName, last, ""})
 		}
+		away(t.T("coord.alert.inactive"), a.Inactive)
+		away(t.T("coord.alert.absent"), a.Absent)
 		for _, x := range a.Behind {
 			rows = append(rows, []string{t.T("coord.alert.behind"), x.Name, x.CentreName, s.courseTitle(x.Course, t.Lang), x.Due})
 		}
@@ -131,10 +138,29 @@ func (s *Server) coordExport(c echo.Context) error {
 	if err := w.WriteAll(rows); err != nil {
 		return err
 	}
-	name := fmt.Sprintf("cunlu-%s-%d.csv", table, sc.Region.ID)
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	// 示范县-学习进度表-2026-12-07.csv, and for browsers that read only the plain filename,
+	// cunlu-matrix-1-2026-12-07.csv.
+	day := s.accounts.Now().Local().Format(time.DateOnly)
+	name := fmt.Sprintf("%s-%s-%s.csv", sc.Region.Name, t.T("coord.tab."+table), day)
+	ascii := fmt.Sprintf("cunlu-%s-%d-%s.csv", table, sc.Region.ID, day)
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+ascii+`"; filename*=UTF-8''`+rfc5987(name))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+}
+
+// rfc5987 writes a file name as a Content-Disposition filename* value (RFC 5987): UTF-8,
+// every byte outside the few characters allowed as they are percent-encoded.
+func rfc5987(name string) string {
+	var b strings.Builder
+	for _, c := range []byte(name) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("!#$&+-.^_`|~", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // csvSafe stops a cell from being read as a formula by a spreadsheet (a name typed as

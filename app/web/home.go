@@ -16,6 +16,7 @@ type homeView struct {
 	Continue    *course.Lesson
 	Courses     []courseCard
 	Assignments []report.Assignment
+	Reminders   []reminderNote // a coordinator's, until dismissed
 }
 
 // home is GET /: the learner home. Coordinators and admins have homes of their own.
@@ -33,6 +34,9 @@ func (s *Server) home(c echo.Context) error {
 	v.Continue = sn.Continue()
 	if u.Role == account.RolePartner {
 		if v.Assignments, err = s.reports.ForPartner(ctx, u); err != nil {
+			return err
+		}
+		if v.Reminders, err = s.reminders(c); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/errs"
+	"cunlu/app/report"
 	"cunlu/app/sandbox"
 )
 
@@ -92,8 +93,8 @@ func (v *views) funcs() template.FuncMap {
 		"sub":   func(a, b int) int { return a - b },
 		"times": func(a, b int) int { return a * b },
 		"int64": func(n int) int64 { return int64(n) },
-		// awayLong reports whether someone has not been back for two weeks (or ever).
-		"awayLong": func(t *time.Time) bool { return t == nil || time.Since(*t) > 14*24*time.Hour },
+		// awayRow packs the arguments of the alerts' away_row template.
+		"awayRow": func(p *Page, r report.PartnerRow) map[string]any { return map[string]any{"Page": p, "Row": r} },
 		// scale maps v in 0…max onto 0…size, for server-drawn bar charts.
 		"scale": func(v, maxV, size int) int {
 			if maxV <= 0 || v <= 0 {

@@ -144,6 +144,7 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/partner/villagers/new", s.villagerNew, partners)
 	s.handle(http.MethodPost, "/partner/villagers", s.villagerCreate, partners)
 	s.handle(http.MethodPost, "/partner/assists", s.assistRecord, partners)
+	s.handle(http.MethodPost, "/partner/reminders/:id/dismiss", s.reminderDismiss, partners)
 
 	s.handle(http.MethodGet, "/coord", s.coordHome, coordinators)
 	s.handle(http.MethodGet, "/coord/matrix", s.coordMatrix, coordinators)
@@ -152,6 +153,7 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/coord/partners/:id", s.coordPartner, coordinators)
 	s.handle(http.MethodGet, "/coord/assignments", s.coordAssignments, coordinators)
 	s.handle(http.MethodPost, "/coord/assignments", s.coordAssign, coordinators)
+	s.handle(http.MethodPost, "/coord/reminders", s.coordRemind, coordinators)
 	s.handle(http.MethodGet, "/coord/export.csv", s.coordExport, coordinators)
 	s.handle(http.MethodGet, "/coord/enrol", s.coordEnrolShow, coordinators)
 	s.handle(http.MethodGet, "/coord/enrol/template.csv", s.coordEnrolTemplate, coordinators)

@@ -158,7 +158,9 @@ func TestSecurityThrottleSurvivesRestart(t *testing.T) {
 }
 
 // TestSecurityPersonalNumbersMasked: coordinators never see a partner's or villager's whole
-// phone number, on a page or in an export; they see it masked (138****0500). The partner
+// phone number, on a page or in an export; they see it masked (138****0500). (The one
+// exception, the call link beside someone away in the alerts, is TestCoordAlertsAbsence's;
+// nobody in the demo is away.) The partner
 // sees their own villagers' numbers (to call them) and no one else's; the admin sees them
 // to manage accounts.
 func TestSecurityPersonalNumbersMasked(t *testing.T) {

@@ -153,6 +153,10 @@ func TestSecurityStoredXSS(t *testing.T) {
 		t.Fatalf("enrolment: %d, payload not shown escaped", done.Status)
 	}
 	checkNoXSS(t, "enrolment result", done)
+	// Enrolled a month ago and never signed in: the alerts list them.
+	if err := dbh.Model(&account.User{}).Where("phone = ?", "13912345003").Update("created_at", time.Now().AddDate(0, 0, -30)).Error; err != nil {
+		t.Fatal(err)
+	}
 	mustPost(coord, "/coord/assignments", url.Values{"course": {"buying-online"}, "target": {fmt.Sprintf("centre:%d", centre)}, "due": {time.Now().AddDate(0, 0, 9).Format("2006-01-02")}})
 
 	v := env.Client(t)
