@@ -54,6 +54,15 @@ func (s *Server) withShopper(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// Trainer reports whether this is a trainer's session, which may rehearse what goes wrong
+// with the checkout's scenario codes (sandbox.Outcomes): a partner helping a villager in an
+// assisted session, or a partner in their own shop, where partners rehearse before they
+// teach. Coordinators have no practice shop, so a trainer here is always a partner. A
+// villager on their own never sees the field, and a code they send anyway is ignored.
+func (sh *shopper) Trainer() bool {
+	return sh.Helper != nil || sh.User.Role == account.RolePartner
+}
+
 func shopperOf(c echo.Context) *shopper {
 	sh, _ := c.Get(ctxShopper).(*shopper)
 	return sh
