@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -10,10 +11,11 @@ import (
 	"cunlu/app/apptest"
 )
 
-// TestCheckoutOnAPhone: on a 360 px screen the address shows only once home delivery is
+// TestCartAndCheckoutOnAPhone: on a 360 px screen the cart's + and remove and undo work by
+// tapping, with 44 px buttons; at the checkout the address shows only once home delivery is
 // chosen (by CSS, no script), the PIN field only for the wallet, and the total with the buy
 // button stays on screen at the bottom while the form scrolls.
-func TestCheckoutOnAPhone(t *testing.T) {
+func TestCartAndCheckoutOnAPhone(t *testing.T) {
 	env := apptest.New(t)
 	ctx := Browser(t, 360, 640)
 	signIn(t, ctx, env.URL, "partner", "demo-partner-pass")
@@ -23,6 +25,32 @@ func TestCheckoutOnAPhone(t *testing.T) {
 		chromedp.WaitVisible(css(`form[action="/shop/cart"]`)),
 		chromedp.Click(css(`form[action="/shop/cart"] button[type=submit]`)),
 		chromedp.WaitVisible(css(`a[href="/shop/checkout"]`)),
+	)
+	// The cart: one more, remove, undo, all by tapping.
+	qty := func() string {
+		return get(t, ctx, "read the quantity", chromedp.Evaluate[string](`(document.querySelector(".step-qty strong") || {}).textContent || ""`))
+	}
+	do(t, ctx, "one more", chromedp.Click(css(`button.step[aria-label$="多一件"]`)), chromedp.WaitVisible(css(`.step-qty`)))
+	if q := qty(); q != "2" {
+		t.Errorf("after + the cart holds %q", q)
+	}
+	for _, b := range get(t, ctx, "measure the steppers", chromedp.Evaluate[[]float64](`[...document.querySelectorAll(".cart-line button")].flatMap(b => { const r = b.getBoundingClientRect(); return [r.width, r.height] })`)) {
+		if b < 44 {
+			t.Errorf("a cart button is %.0f px on one side", b)
+		}
+	}
+	if dir := os.Getenv("CUNLU_TEST_SHOTS"); dir != "" {
+		os.WriteFile(dir+"/cart.png", get(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644)
+	}
+	do(t, ctx, "remove it", chromedp.Click(css(`.cart-line .btn-quiet`)), chromedp.WaitVisible(css(`.undo button`)))
+	if dir := os.Getenv("CUNLU_TEST_SHOTS"); dir != "" {
+		os.WriteFile(dir+"/cart-removed.png", get(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644)
+	}
+	do(t, ctx, "undo", chromedp.Click(css(`.undo button`)), chromedp.WaitVisible(css(`.cart-line`)))
+	if q := qty(); q != "2" {
+		t.Errorf("after undo the cart holds %q, want 2 again", q)
+	}
+	do(t, ctx, "check out",
 		chromedp.Click(css(`a[href="/shop/checkout"]`)),
 		chromedp.WaitVisible(css(`.paybar`)),
 	)
@@ -32,11 +60,21 @@ func TestCheckoutOnAPhone(t *testing.T) {
 	if visible("#address") || !visible("#centre_id") {
 		t.Errorf("with pickup chosen: address shown %v, centre shown %v", visible("#address"), visible("#centre_id"))
 	}
-	do(t, ctx, "choose home delivery", chromedp.Click(css(`label[for=delivery-home]`)))
+	if dir := os.Getenv("CUNLU_TEST_SHOTS"); dir != "" {
+		os.WriteFile(dir+"/checkout0.png", get(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644)
+	}
+	// A person scrolls what they want to tap into view, above the bar at the bottom.
+	center := func(sel string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Evaluate[bool](`document.querySelector("`+sel+`").scrollIntoView({block: "center"}), true`)(ctx, tg)
+			return chromedp.Void{}, err
+		}
+	}
+	do(t, ctx, "choose home delivery", center(`label[for=delivery-home]`), chromedp.Click(css(`label[for=delivery-home]`)))
 	if !visible("#address") || visible("#centre_id") {
 		t.Errorf("with home delivery chosen: address shown %v, centre shown %v", visible("#address"), visible("#centre_id"))
 	}
-	do(t, ctx, "tap the radio button itself", chromedp.Click(css(`#delivery-pickup`)))
+	do(t, ctx, "tap the radio button itself", center(`#delivery-pickup`), chromedp.Click(css(`#delivery-pickup`)))
 	if visible("#address") {
 		t.Error("back on pickup, the address still shows")
 	}
@@ -51,7 +89,6 @@ func TestCheckoutOnAPhone(t *testing.T) {
 		t.Errorf("checkout is %d px wide", w)
 	}
 	if dir := os.Getenv("CUNLU_TEST_SHOTS"); dir != "" {
-		png := get(t, ctx, "screenshot", chromedp.CaptureScreenshot())
-		os.WriteFile(dir+"/checkout.png", png, 0o644)
+		os.WriteFile(dir+"/checkout.png", get(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644)
 	}
 }

@@ -77,7 +77,7 @@ var routeInputs = map[string][]string{
 	"GET /shop/help":                        nil,
 	"GET /shop/products/:id":                nil,
 	"GET /shop/products/:id/compare":        nil,
-	"GET /shop/cart":                        nil,
+	"GET /shop/cart":                        {"removed", "qty"},
 	"POST /shop/cart":                       {"product_id", "qty", "from"},
 	"POST /shop/cart/:id":                   {"qty"},
 	"GET /shop/checkout":                    nil,
