@@ -3,6 +3,8 @@ package web
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -110,7 +112,8 @@ func (s *Server) shopOrders(c echo.Context) error {
 
 type orderView struct {
 	Order   *sandbox.Order
-	Stage   sandbox.Stage
+	Stage   sandbox.Stage // reached on the practice clock: stages up to it show their times
+	Next    sandbox.Stage // the one after it, shown greyed as "next", without a time
 	Stages  []sandbox.Stage
 	Centre  *account.Centre
 	Reasons []string
@@ -149,6 +152,7 @@ func (s *Server) orderData(c echo.Context, id uint) (orderView, error) {
 		return orderView{}, err
 	}
 	v := orderView{Order: ord, Stage: ord.StageAt(now), Stages: sandbox.Stages, Reasons: sandbox.ReturnReasons, Reviews: map[uint]bool{}}
+	v.Next = v.Stage + 1
 	if ord.CentreID != nil {
 		if v.Centre, err = s.accounts.Centre(ctx, *ord.CentreID); err != nil {
 			return v, err
@@ -211,12 +215,10 @@ func (s *Server) shopReturn(c echo.Context) error {
 	}, "flash.shop_return")
 }
 
-// shopReview is POST /shop/orders/:id/review (fields product_id, stars, text).
+// shopReview is POST /shop/orders/:id/review (fields product_id, stars, text). Stars
+// missing or not a number read as 0, which the sandbox refuses next to the stars.
 func (s *Server) shopReview(c echo.Context) error {
-	stars, err := formInt(c, "stars")
-	if err != nil {
-		return err
-	}
+	stars, _ := strconv.Atoi(strings.TrimSpace(c.FormValue("stars")))
 	return s.orderAction(c, func(id uint) error {
 		return s.shop.WriteReview(c.Request().Context(), shopperOf(c).Owner, id, formUint(c, "product_id"), stars, c.FormValue("text"))
 	}, "flash.shop_reviewed")
