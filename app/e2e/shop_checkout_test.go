@@ -20,13 +20,7 @@ func TestCartAndCheckoutOnAPhone(t *testing.T) {
 	env := apptest.New(t)
 	ctx := Browser(t, 360, 640)
 	signIn(t, ctx, env.URL, "partner", "demo-partner-pass")
-	do(t, ctx, "put something in the cart",
-		chromedp.Navigate(env.URL+"/shop/search?q=%E7%99%BD%E8%8F%9C%E7%A7%8D%E5%AD%90"),
-		chromedp.Click(css(`ul.products a.product`)),
-		chromedp.WaitVisible(css(`form[action="/shop/cart"]`)),
-		chromedp.Click(css(`form[action="/shop/cart"] button[type=submit]`)),
-		chromedp.WaitVisible(css(`a[href="/shop/checkout"]`)),
-	)
+	cartSeeds(t, ctx, env.URL)
 	// The cart: one more, remove, undo, all by tapping.
 	do(t, ctx, "one more", chromedp.Click(css(`button.step[aria-label$="多一件"]`)))
 	waitFor(t, ctx, "two in the cart", `(document.querySelector(".step-qty strong") || {}).textContent === "2"`)
@@ -84,12 +78,8 @@ func TestOrderTrackingAndStarsOnAPhone(t *testing.T) {
 	env := apptest.New(t)
 	ctx := Browser(t, 360, 640)
 	signIn(t, ctx, env.URL, "villager", "demo-villager-pass")
-	do(t, ctx, "buy seeds, cash on pickup",
-		chromedp.Navigate(env.URL+"/shop/search?q=%E7%99%BD%E8%8F%9C%E7%A7%8D%E5%AD%90"),
-		chromedp.Click(css(`ul.products a.product`)),
-		chromedp.WaitVisible(css(`form[action="/shop/cart"]`)),
-		chromedp.Click(css(`form[action="/shop/cart"] button[type=submit]`)),
-		chromedp.WaitVisible(css(`a[href="/shop/checkout"]`)),
+	cartSeeds(t, ctx, env.URL)
+	do(t, ctx, "buy them, cash on pickup",
 		chromedp.Click(css(`a[href="/shop/checkout"]`)),
 		chromedp.WaitVisible(css(`.paybar`)),
 		chromedp.Click(css(`.paybar button`)),
@@ -154,4 +144,16 @@ func center(sel string) chromedp.Action[chromedp.Void] {
 		_, err := chromedp.Evaluate[bool](`document.querySelector("`+sel+`").scrollIntoView({block: "center"}), true`)(ctx, tg)
 		return chromedp.Void{}, err
 	}
+}
+
+// cartSeeds finds cabbage seeds in the shop and puts a packet in the cart, by tapping.
+func cartSeeds(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	do(t, ctx, "put a packet of seeds in the cart",
+		chromedp.Navigate(base+"/shop/search?q=%E7%99%BD%E8%8F%9C%E7%A7%8D%E5%AD%90"),
+		chromedp.Click(css(`ul.products a.product`)),
+		chromedp.WaitVisible(css(`form[action="/shop/cart"]`)),
+		chromedp.Click(css(`form[action="/shop/cart"] button[type=submit]`)),
+		chromedp.WaitVisible(css(`a[href="/shop/checkout"]`)),
+	)
 }

@@ -20,14 +20,21 @@ func cartQty(t *testing.T, env *apptest.Env, login, product string) int {
 	return it.Qty
 }
 
+// villagerShop starts the app with the demo villager signed in, and returns the id of a
+// packet of cabbage seeds (¥9.90, can be picked up at a centre).
+func villagerShop(t *testing.T) (*apptest.Env, *apptest.Client, string) {
+	t.Helper()
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	return env, c, productID(t, env, "白菜种子", 990)
+}
+
 // TestCartPicturesAndSteppers: each line shows its product's picture and − / + buttons that
 // post the next quantity; + stops at the limit, the stock is respected with the error on the
 // cart, and − from 1 removes the line.
 func TestCartPicturesAndSteppers(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	seeds := productID(t, env, "白菜种子", 990)
+	env, c, seeds := villagerShop(t)
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"2"}})
 	var p sandbox.Product
 	env.App.Accounts.DB().Take(&p, seeds)
@@ -73,10 +80,7 @@ func TestCartPicturesAndSteppers(t *testing.T) {
 // TestCartRemoveAndUndo: removing a line says so with an Undo that puts the same quantity
 // back; another learner's cart line cannot be touched.
 func TestCartRemoveAndUndo(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	seeds := productID(t, env, "白菜种子", 990)
+	env, c, seeds := villagerShop(t)
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"3"}})
 
 	// Another learner cannot change or remove it: their own cart has no such line.

@@ -32,10 +32,7 @@ func homeOnlyProduct(t *testing.T, env *apptest.Env) string {
 // wallet option says a PIN comes first and links to setting one; cash on pickup is chosen.
 // A cart that cannot be picked up starts on home delivery, with no payment chosen.
 func TestCheckoutDefaultsOnlyToWhatWorks(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	seeds := productID(t, env, "白菜种子", 990)
+	env, c, seeds := villagerShop(t)
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
 
 	r := c.Get("/shop/checkout")
@@ -78,10 +75,7 @@ func TestCheckoutDefaultsOnlyToWhatWorks(t *testing.T) {
 // TestCheckoutSetPINAndComeBack: the checkout's link to set a PIN brings the learner back to
 // the checkout; a back that leaves the site is dropped.
 func TestCheckoutSetPINAndComeBack(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	seeds := productID(t, env, "白菜种子", 990)
+	_, c, seeds := villagerShop(t)
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
 	link := regexp.MustCompile(`href="(/shop/wallet\?back=[^"]+)"`).FindStringSubmatch(c.Get("/shop/checkout").Body)
 	if link == nil {
@@ -165,10 +159,8 @@ func TestCheckoutScenarioCodeOnlyForTrainers(t *testing.T) {
 // option (shown by CSS only when it is chosen), the centre under pickup; the total and the
 // buy button are in the bar that stays at the bottom.
 func TestCheckoutAddressUnderHomeDeliveryAndPayBar(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	c.Post("/shop/cart", url.Values{"product_id": {productID(t, env, "白菜种子", 990)}, "qty": {"1"}})
+	_, c, seeds := villagerShop(t)
+	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
 	body := c.Get("/shop/checkout").Body
 	order := regexp.MustCompile(`(?s)id="delivery-pickup".*?<label class="option" for="delivery-pickup".*?<div class="choice-more">\s*<label for="centre_id">.*?id="delivery-home".*?<label class="option" for="delivery-home".*?<div class="choice-more">\s*<label for="address">`)
 	if !order.MatchString(body) {

@@ -68,10 +68,7 @@ func TestOrderTimelineShowsTimesOnlyForStepsReached(t *testing.T) {
 // and how many things it holds ("2 件商品", "1 item"); the order page's heading is a word,
 // not a measure word without its number.
 func TestOrdersListShowsItemsAndCount(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	seeds := productID(t, env, "白菜种子", 990)
+	_, c, seeds := villagerShop(t)
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
 	order := buy(t, c, seeds, url.Values{"delivery": {"pickup"}, "payment": {"cash"}}) // 2 packets
 	list := c.Get("/shop/orders").Body
@@ -93,10 +90,7 @@ func TestOrdersListShowsItemsAndCount(t *testing.T) {
 // TestReviewStarsAreRadioButtons: the review form offers five radio buttons named "1 星" …
 // "5 星" (no drop-down); no star chosen is refused next to the stars with the text kept.
 func TestReviewStarsAreRadioButtons(t *testing.T) {
-	env := apptest.New(t)
-	c := env.Client(t)
-	c.SignIn("villager", "demo-villager-pass")
-	seeds := productID(t, env, "白菜种子", 990)
+	env, c, seeds := villagerShop(t)
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	order := buy(t, c, seeds, url.Values{"delivery": {"home"}, "address": {"桃园村二组 12 号"}, "payment": {"wallet"}, "pin": {"802468"}})
 	for i := 0; i < 3; i++ {
