@@ -18,12 +18,14 @@ import (
 // button stays on screen at the bottom while the form scrolls.
 func TestCartAndCheckoutOnAPhone(t *testing.T) {
 	env := apptest.New(t)
-	ctx := Browser(t, 360, 640)
+	j := newJourney(t, env.URL, "zh-CN") // checks each page's width and accessibility
+	ctx := j.ctx
 	signIn(t, ctx, env.URL, "partner", "demo-partner-pass")
 	cartSeeds(t, ctx, env.URL)
 	// The cart: one more, remove, undo, all by tapping.
 	do(t, ctx, "one more", chromedp.Click(css(`button.step[aria-label$="多一件"]`)))
 	waitFor(t, ctx, "two in the cart", `(document.querySelector(".step-qty strong") || {}).textContent === "2"`)
+	j.check("cart")
 	for _, b := range get(t, ctx, "measure the steppers", chromedp.Evaluate[[]float64](`[...document.querySelectorAll(".cart-line button")].flatMap(b => { const r = b.getBoundingClientRect(); return [r.width, r.height] })`)) {
 		if b < 44 {
 			t.Errorf("a cart button is %.0f px on one side", b)
@@ -33,6 +35,7 @@ func TestCartAndCheckoutOnAPhone(t *testing.T) {
 		os.WriteFile(dir+"/cart.png", get(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644)
 	}
 	do(t, ctx, "remove it", chromedp.Click(css(`.cart-line .btn-quiet`)), chromedp.WaitVisible(css(`.undo button`)))
+	j.check("cart after a removal")
 	if dir := os.Getenv("CUNLU_TEST_SHOTS"); dir != "" {
 		os.WriteFile(dir+"/cart-removed.png", get(t, ctx, "screenshot", chromedp.CaptureScreenshot()), 0o644)
 	}
@@ -45,6 +48,7 @@ func TestCartAndCheckoutOnAPhone(t *testing.T) {
 	visible := func(sel string) bool {
 		return get(t, ctx, "look at "+sel, chromedp.Evaluate[bool](`(() => { const e = document.querySelector("`+sel+`"); return !!e && e.getClientRects().length > 0 })()`))
 	}
+	j.check("checkout")
 	if visible("#address") || !visible("#centre_id") {
 		t.Errorf("with pickup chosen: address shown %v, centre shown %v", visible("#address"), visible("#centre_id"))
 	}
@@ -52,15 +56,16 @@ func TestCartAndCheckoutOnAPhone(t *testing.T) {
 	if !visible("#address") || visible("#centre_id") {
 		t.Errorf("with home delivery chosen: address shown %v, centre shown %v", visible("#address"), visible("#centre_id"))
 	}
+	j.check("checkout for home delivery")
 	do(t, ctx, "tap the radio button itself", center(`#delivery-pickup`), chromedp.Click(css(`#delivery-pickup`)))
 	if visible("#address") {
 		t.Error("back on pickup, the address still shows")
 	}
 	// The buy button is on screen at the top of the form and when scrolled to the middle.
 	for _, y := range []int{0, 200} {
-		box := get(t, ctx, "measure the buy button", chromedp.Evaluate[[]float64](`(() => { window.scrollTo(0, `+fmt.Sprint(y)+`); const r = document.querySelector(".paybar button").getBoundingClientRect(); return [r.top, r.bottom, r.height, r.width] })()`))
-		if box[1] > 640 || box[0] < 0 || box[2] < 44 {
-			t.Errorf("scrolled to %d: the buy button is at %.0f–%.0f px (%.0f px high) of a 640 px screen", y, box[0], box[1], box[2])
+		box := get(t, ctx, "measure the buy button", chromedp.Evaluate[[]float64](`(() => { window.scrollTo(0, `+fmt.Sprint(y)+`); const r = document.querySelector(".paybar button").getBoundingClientRect(); return [r.top, r.bottom, r.height, window.innerHeight] })()`))
+		if box[1] > box[3] || box[0] < 0 || box[2] < 44 {
+			t.Errorf("scrolled to %d: the buy button is at %.0f–%.0f px (%.0f px high) of a %.0f px screen", y, box[0], box[1], box[2], box[3])
 		}
 	}
 	if w := get(t, ctx, "measure", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
@@ -76,7 +81,8 @@ func TestCartAndCheckoutOnAPhone(t *testing.T) {
 // the fourth chooses 4 and fills the stars up to it.
 func TestOrderTrackingAndStarsOnAPhone(t *testing.T) {
 	env := apptest.New(t)
-	ctx := Browser(t, 360, 640)
+	j := newJourney(t, env.URL, "zh-CN") // checks each page's width and accessibility
+	ctx := j.ctx
 	signIn(t, ctx, env.URL, "villager", "demo-villager-pass")
 	cartSeeds(t, ctx, env.URL)
 	do(t, ctx, "buy them, cash on pickup",
@@ -85,6 +91,7 @@ func TestOrderTrackingAndStarsOnAPhone(t *testing.T) {
 		chromedp.Click(css(`.paybar button`)),
 		chromedp.WaitVisible(css(`ol.timeline`)),
 	)
+	j.check("new order")
 	if n := get(t, ctx, "count the times shown", chromedp.Evaluate[int](`document.querySelectorAll("ol.timeline li.future .muted").length`)); n != 0 {
 		t.Errorf("%d future steps show a time", n)
 	}
@@ -101,6 +108,7 @@ func TestOrderTrackingAndStarsOnAPhone(t *testing.T) {
 		chromedp.Click(css(`form[action$="/pickup"] button`)),
 		chromedp.WaitVisible(css(`.star-row`)),
 	)
+	j.check("order to review")
 	sizes := get(t, ctx, "measure the stars", chromedp.Evaluate[[]float64](`[...document.querySelectorAll(".star-row label")].flatMap(l => { const r = l.getBoundingClientRect(); return [r.width, r.height] })`))
 	if len(sizes) != 10 {
 		t.Fatalf("%d stars", len(sizes)/2)
@@ -132,6 +140,7 @@ func TestOrderTrackingAndStarsOnAPhone(t *testing.T) {
 		t.Errorf("%d reviews with 4 stars saved", n)
 	}
 	do(t, ctx, "open the orders", chromedp.Navigate(env.URL+"/shop/orders"), chromedp.WaitVisible(css(`.order-line img`)))
+	j.check("orders")
 	if body := get(t, ctx, "read the list", chromedp.Text(css("main"))); !strings.Contains(body, "白菜种子") || !strings.Contains(body, "1 件商品") {
 		t.Errorf("the orders list says:\n%s", body)
 	}
