@@ -61,11 +61,14 @@ func TestCartAndCheckoutOnAPhone(t *testing.T) {
 	if visible("#address") {
 		t.Error("back on pickup, the address still shows")
 	}
-	// The buy button is on screen at the top of the form and when scrolled to the middle.
+	// The buy button is on screen, not covered by anything (a tab bar), at the top of the
+	// form and when scrolled to the middle.
 	for _, y := range []int{0, 200} {
-		box := get(t, ctx, "measure the buy button", chromedp.Evaluate[[]float64](`(() => { window.scrollTo(0, `+fmt.Sprint(y)+`); const r = document.querySelector(".paybar button").getBoundingClientRect(); return [r.top, r.bottom, r.height, window.innerHeight] })()`))
-		if box[1] > box[3] || box[0] < 0 || box[2] < 44 {
-			t.Errorf("scrolled to %d: the buy button is at %.0f–%.0f px (%.0f px high) of a %.0f px screen", y, box[0], box[1], box[2], box[3])
+		box := get(t, ctx, "measure the buy button", chromedp.Evaluate[[]float64](`(() => { window.scrollTo(0, `+fmt.Sprint(y)+`); const b = document.querySelector(".paybar button"), r = b.getBoundingClientRect();
+			const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+			return [r.top, r.bottom, r.height, window.innerHeight, hit && hit.closest(".paybar button") === b ? 1 : 0] })()`))
+		if box[1] > box[3] || box[0] < 0 || box[2] < 44 || box[4] != 1 {
+			t.Errorf("scrolled to %d: the buy button is at %.0f–%.0f px (%.0f px high) of a %.0f px screen, uncovered %v", y, box[0], box[1], box[2], box[3], box[4] == 1)
 		}
 	}
 	if w := get(t, ctx, "measure", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
