@@ -85,6 +85,9 @@ func TestCheckoutSetPINAndComeBack(t *testing.T) {
 	if w.Status != http.StatusOK || !strings.Contains(w.Body, `name="back" value="/shop/checkout"`) || !strings.Contains(w.Body, "回到结算页面") {
 		t.Fatalf("wallet page from the checkout: %d, does not carry back to the checkout", w.Status)
 	}
+	if !strings.Contains(w.Body, `<a href="/shop/checkout" class="back-link">不设了，回到结算</a>`) {
+		t.Error("the wallet page opened from the checkout offers no way back without setting a PIN")
+	}
 	// A mismatch keeps the way back.
 	if r := c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802469"}, "back": {"/shop/checkout"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `name="back" value="/shop/checkout"`) {
 		t.Errorf("a mismatched PIN: %d, the form lost its way back", r.Status)
