@@ -122,6 +122,28 @@ func (s *Service) SetCartQty(ctx context.Context, o Owner, productID uint, qty i
 	return errs.Wrap(err, "change cart")
 }
 
+// RemoveFromCart takes a line out of the owner's cart and returns it, with its product, so
+// that the page can offer to put it back. A product not in the owner's cart is NotFound.
+func (s *Service) RemoveFromCart(ctx context.Context, o Owner, productID uint) (*CartItem, error) {
+	var cur CartItem
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Preload("Product.Seller").Where("user_id = ? AND product_id = ?", o.UserID, productID).Take(&cur).Error; err != nil {
+			return notFound(err)
+		}
+		return tx.Where("user_id = ? AND product_id = ?", o.UserID, productID).Delete(&CartItem{}).Error
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "remove from cart")
+	}
+	return &cur, nil
+}
+
+// Product returns an active catalogue product with its seller; NotFound otherwise.
+func (s *Service) Product(ctx context.Context, id uint) (*Product, error) {
+	p, err := s.activeProduct(s.db.WithContext(ctx), id)
+	return p, errs.Wrap(err, "find product")
+}
+
 // Cart lists the owner's cart with each product and its seller.
 func (s *Service) Cart(ctx context.Context, o Owner) ([]CartItem, error) {
 	var items []CartItem

@@ -83,6 +83,33 @@ func TestCart(t *testing.T) {
 			wantErr(t, w.svc.SetCartQty(w.ctx, c, pencils.ID, 1), errs.NotFound, "")
 		})
 
+		t.Run("remove returns the line", func(t *testing.T) {
+			c, d := w.learner(t, account.RoleVillager), w.learner(t, account.RoleVillager)
+			w.add(t, c, pencils, 4)
+			w.add(t, d, pencils, 2)
+			line, err := w.svc.RemoveFromCart(w.ctx, c, pencils.ID)
+			must(t, err)
+			if line.Qty != 4 || line.Product == nil || line.Product.NameZh != pencils.NameZh || line.Product.Seller == nil {
+				t.Fatalf("removed line %+v, want 4 pencils with their product and seller", line)
+			}
+			if got := w.cart(t, c); len(got) != 0 {
+				t.Fatalf("cart %v after removing its only line", got)
+			}
+			if _, err := w.svc.RemoveFromCart(w.ctx, c, pencils.ID); !errs.Is(err, errs.NotFound) {
+				t.Errorf("removing it again: %v, want NotFound", err)
+			}
+			if got := w.cart(t, d); !maps.Equal(got, map[uint]int{pencils.ID: 2}) {
+				t.Fatalf("another learner's cart %v changed", got)
+			}
+			p, err := w.svc.Product(w.ctx, pencils.ID)
+			if err != nil || p.ID != pencils.ID || p.Seller == nil {
+				t.Errorf("Product: %+v %v", p, err)
+			}
+			if _, err := w.svc.Product(w.ctx, 999999); !errs.Is(err, errs.NotFound) {
+				t.Errorf("Product of no product: %v, want NotFound", err)
+			}
+		})
+
 		t.Run("other learner", func(t *testing.T) {
 			before := w.cart(t, a)
 			items, err := w.svc.Cart(w.ctx, b)

@@ -150,6 +150,15 @@ func (o *Order) Received(now time.Time) bool {
 	return o.PickedUpAt != nil || (o.Delivery == DeliveryHome && !now.Before(o.ArriveAt))
 }
 
+// ItemCount is how many things the order holds: its lines' quantities added up.
+func (o *Order) ItemCount() int {
+	n := 0
+	for _, it := range o.Items {
+		n += it.Qty
+	}
+	return n
+}
+
 // Number is the order number shown to learners.
 func (o *Order) Number() string { return fmt.Sprintf("CL%s%06d", o.PlacedAt.Format("0601"), o.ID) }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,15 @@ func (s *Server) withShopper(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxShopper, sh)
 		return next(c)
 	}
+}
+
+// Trainer reports whether this is a trainer's session, which may rehearse what goes wrong
+// with the checkout's scenario codes (sandbox.Outcomes): a partner helping a villager in an
+// assisted session, or a partner in their own shop, where partners rehearse before they
+// teach. Coordinators have no practice shop, so a trainer here is always a partner. A
+// villager on their own never sees the field, and a code they send anyway is ignored.
+func (sh *shopper) Trainer() bool {
+	return sh.Helper != nil || sh.User.Role == account.RolePartner
 }
 
 func shopperOf(c echo.Context) *shopper {
@@ -184,7 +194,8 @@ type productView struct {
 	Mine []sandbox.LearnerReview
 }
 
-// cartAdd is POST /shop/cart (fields product_id, qty, from).
+// cartAdd is POST /shop/cart (fields product_id, qty, from; from=undo puts back a line
+// just removed).
 func (s *Server) cartAdd(c echo.Context) error {
 	qty, err := formInt(c, "qty")
 	if err != nil {
@@ -194,37 +205,74 @@ func (s *Server) cartAdd(c echo.Context) error {
 	if err := s.shop.AddToCart(c.Request().Context(), shopperOf(c).Owner, id, qty, c.FormValue("from") == "compare"); err != nil {
 		return err
 	}
-	return s.afterChange(c, "/shop/cart", "flash.shop_added")
+	flash := "flash.shop_added"
+	if c.FormValue("from") == "undo" {
+		flash = "flash.shop_put_back"
+	}
+	return s.afterChange(c, "/shop/cart", flash)
 }
 
-// cartUpdate is POST /shop/cart/:id (field qty; 0 removes the line).
+// cartUpdate is POST /shop/cart/:id (field qty, from the − and + buttons; 0 removes the
+// line, and the cart then offers to undo that). Only the shopper's own cart lines exist
+// here: another cart's product is NotFound. A quantity the stock or the limit refuses is
+// shown on the cart, which is unchanged.
 func (s *Server) cartUpdate(c echo.Context) error {
 	id, err := paramID(c)
 	if err != nil {
 		return err
 	}
 	qty, err := formInt(c, "qty")
+	if err == nil && qty == 0 {
+		line, err := s.shop.RemoveFromCart(c.Request().Context(), shopperOf(c).Owner, id)
+		if err != nil {
+			return err
+		}
+		return s.redirectFlash(c, fmt.Sprintf("/shop/cart?removed=%d&qty=%d", id, line.Qty), "")
+	}
+	if err == nil {
+		err = s.shop.SetCartQty(c.Request().Context(), shopperOf(c).Owner, id, qty)
+	}
 	if err != nil {
-		return err
+		v, verr := s.cartData(c)
+		if verr != nil {
+			return verr
+		}
+		return s.shopFormError(c, "shop_cart", v, err)
 	}
-	if err := s.shop.SetCartQty(c.Request().Context(), shopperOf(c).Owner, id, qty); err != nil {
-		return err
-	}
-	return s.redirectFlash(c, "/shop/cart", "flash.saved")
+	return s.redirectFlash(c, "/shop/cart", "")
 }
 
 type cartView struct {
 	Items  []sandbox.CartItem
 	Totals sandbox.CartTotals
+	Max    int // sandbox.MaxQty: no + beyond it
+	// Removed is the line just taken out (GET /shop/cart?removed=&qty=), to put back.
+	Removed    *sandbox.Product
+	RemovedQty int
 }
 
-// shopCart is GET /shop/cart.
-func (s *Server) shopCart(c echo.Context) error {
+func (s *Server) cartData(c echo.Context) (cartView, error) {
 	items, err := s.shop.Cart(c.Request().Context(), shopperOf(c).Owner)
+	return cartView{Items: items, Totals: sandbox.Totals(items, sandbox.DeliveryPickup), Max: sandbox.MaxQty}, err
+}
+
+// shopCart is GET /shop/cart?removed=&qty=: the lines with their pictures, − and + buttons,
+// and after a removal "removed X · Undo", which adds the same quantity back (unless the
+// product is in the cart again, or gone from the catalogue).
+func (s *Server) shopCart(c echo.Context) error {
+	v, err := s.cartData(c)
 	if err != nil {
 		return err
 	}
-	return s.showShop(c, "shop_cart", cartView{Items: items, Totals: sandbox.Totals(items, sandbox.DeliveryPickup)})
+	if id, qty := queryUint(c, "removed"), int(queryUint(c, "qty")); id != 0 && qty >= 1 && qty <= sandbox.MaxQty &&
+		!slices.ContainsFunc(v.Items, func(it sandbox.CartItem) bool { return it.ProductID == id }) {
+		if p, err := s.shop.Product(c.Request().Context(), id); err == nil {
+			v.Removed, v.RemovedQty = p, qty
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	return s.showShop(c, "shop_cart", v)
 }
 
 var errBadFilter = errs.Field("rating", "shop.error.filter")

@@ -3,6 +3,8 @@ package web
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,6 +20,7 @@ type checkoutView struct {
 	Centres []account.Centre
 	Form    sandbox.CheckoutForm
 	Wallet  *sandbox.Wallet
+	Trainer bool // the scenario-code field shows (shopper.Trainer)
 }
 
 func (s *Server) checkoutData(c echo.Context, f sandbox.CheckoutForm) (*checkoutView, error) {
@@ -34,12 +37,31 @@ func (s *Server) checkoutData(c echo.Context, f sandbox.CheckoutForm) (*checkout
 	if f.CentreID == 0 {
 		f.CentreID = sh.Owner.CentreID
 	}
+	pickup := sandbox.Totals(items, sandbox.DeliveryPickup)
 	if f.Delivery == "" {
-		f.Delivery, f.Payment = sandbox.DeliveryPickup, sandbox.PaymentWallet
+		f.Delivery, f.Payment = checkoutDefaults(pickup.PickupOK, sh.Wallet.HasPIN())
 	}
 	f.PIN = ""
-	return &checkoutView{Items: items, Pickup: sandbox.Totals(items, sandbox.DeliveryPickup), Home: sandbox.Totals(items, sandbox.DeliveryHome),
-		Centres: centres, Form: f, Wallet: sh.Wallet}, nil
+	return &checkoutView{Items: items, Pickup: pickup, Home: sandbox.Totals(items, sandbox.DeliveryHome),
+		Centres: centres, Form: f, Wallet: sh.Wallet, Trainer: sh.Trainer()}, nil
+}
+
+// checkoutDefaults are the choices a fresh checkout page starts with: only ones that can
+// work. Pickup when every item can be picked up, else home delivery; the wallet once it has
+// a payment PIN, else cash on pickup; with neither (home delivery, no PIN yet) no payment is
+// chosen, and the wallet option says that a PIN must be set first.
+func checkoutDefaults(pickupOK, hasPIN bool) (delivery, payment string) {
+	delivery = sandbox.DeliveryHome
+	if pickupOK {
+		delivery = sandbox.DeliveryPickup
+	}
+	switch {
+	case hasPIN:
+		payment = sandbox.PaymentWallet
+	case pickupOK:
+		payment = sandbox.PaymentCash
+	}
+	return delivery, payment
 }
 
 // shopCheckoutShow is GET /shop/checkout: delivery (pickup at a centre, the learner's own
@@ -60,6 +82,9 @@ func (s *Server) shopCheckoutShow(c echo.Context) error {
 func (s *Server) shopCheckout(c echo.Context) error {
 	f := sandbox.CheckoutForm{Key: c.FormValue("key"), Delivery: c.FormValue("delivery"), CentreID: formUint(c, "centre_id"),
 		Address: c.FormValue("address"), Payment: c.FormValue("payment"), PIN: c.FormValue("pin"), Outcome: c.FormValue("outcome")}
+	if !shopperOf(c).Trainer() {
+		f.Outcome = "" // the field is not shown outside a trainer's session
+	}
 	ctx := c.Request().Context()
 	ord, err := s.shop.Checkout(ctx, shopperOf(c).Owner, f, s.accounts.CentreExists)
 	if err != nil {
@@ -87,7 +112,8 @@ func (s *Server) shopOrders(c echo.Context) error {
 
 type orderView struct {
 	Order   *sandbox.Order
-	Stage   sandbox.Stage
+	Stage   sandbox.Stage // reached on the practice clock: stages up to it show their times
+	Next    sandbox.Stage // the one after it, shown greyed as "next", without a time
 	Stages  []sandbox.Stage
 	Centre  *account.Centre
 	Reasons []string
@@ -126,6 +152,7 @@ func (s *Server) orderData(c echo.Context, id uint) (orderView, error) {
 		return orderView{}, err
 	}
 	v := orderView{Order: ord, Stage: ord.StageAt(now), Stages: sandbox.Stages, Reasons: sandbox.ReturnReasons, Reviews: map[uint]bool{}}
+	v.Next = v.Stage + 1
 	if ord.CentreID != nil {
 		if v.Centre, err = s.accounts.Centre(ctx, *ord.CentreID); err != nil {
 			return v, err
@@ -188,12 +215,10 @@ func (s *Server) shopReturn(c echo.Context) error {
 	}, "flash.shop_return")
 }
 
-// shopReview is POST /shop/orders/:id/review (fields product_id, stars, text).
+// shopReview is POST /shop/orders/:id/review (fields product_id, stars, text). Stars
+// missing or not a number read as 0, which the sandbox refuses next to the stars.
 func (s *Server) shopReview(c echo.Context) error {
-	stars, err := formInt(c, "stars")
-	if err != nil {
-		return err
-	}
+	stars, _ := strconv.Atoi(strings.TrimSpace(c.FormValue("stars")))
 	return s.orderAction(c, func(id uint) error {
 		return s.shop.WriteReview(c.Request().Context(), shopperOf(c).Owner, id, formUint(c, "product_id"), stars, c.FormValue("text"))
 	}, "flash.shop_reviewed")
@@ -201,31 +226,47 @@ func (s *Server) shopReview(c echo.Context) error {
 
 type walletView struct {
 	Ledger []sandbox.LedgerEntry
+	Back   string // a page of this site to return to once the PIN is set (the checkout)
 }
 
-// shopWallet is GET /shop/wallet: balance, history, payment PIN.
+// shopWallet is GET /shop/wallet?back=: balance, history, payment PIN.
 func (s *Server) shopWallet(c echo.Context) error {
 	l, err := s.shop.Ledger(c.Request().Context(), shopperOf(c).Owner)
 	if err != nil {
 		return err
 	}
-	return s.showShop(c, "shop_wallet", walletView{Ledger: l})
+	return s.showShop(c, "shop_wallet", walletView{Ledger: l, Back: safeBack(c.QueryParam("back"))})
 }
 
-// shopPIN is POST /shop/wallet/pin (fields current, pin, confirm).
-func (s *Server) shopPIN(c echo.Context) error {
-	pin := c.FormValue("pin")
-	if pin != c.FormValue("confirm") {
-		return s.shopFormError(c, "shop_wallet", walletView{}, errPINMismatch)
+// safeBack is a page to return to after a form: a path on this site as safeNext checks it,
+// else "" (and the form goes where it would without one, not to the home page).
+func safeBack(back string) string {
+	if back == "" || safeNext(back) != back {
+		return ""
 	}
-	if err := s.shop.SetPIN(c.Request().Context(), shopperOf(c).Owner, c.FormValue("current"), pin, account.CheckPIN); err != nil {
+	return back
+}
+
+// shopPIN is POST /shop/wallet/pin (fields current, pin, confirm, back). Once the PIN is
+// set it returns to back, a path on this site checked as sign-in's next is (the checkout
+// sends people here with back=/shop/checkout), else to the wallet.
+func (s *Server) shopPIN(c echo.Context) error {
+	back := safeBack(c.FormValue("back"))
+	var err error = errPINMismatch
+	if pin := c.FormValue("pin"); pin == c.FormValue("confirm") {
+		err = s.shop.SetPIN(c.Request().Context(), shopperOf(c).Owner, c.FormValue("current"), pin, account.CheckPIN)
+	}
+	if err != nil {
 		l, lerr := s.shop.Ledger(c.Request().Context(), shopperOf(c).Owner)
 		if lerr != nil {
 			return lerr
 		}
-		return s.shopFormError(c, "shop_wallet", walletView{Ledger: l}, err)
+		return s.shopFormError(c, "shop_wallet", walletView{Ledger: l, Back: back}, err)
 	}
-	return s.afterChange(c, "/shop/wallet", "flash.shop_pin_set")
+	if back == "" {
+		back = "/shop/wallet"
+	}
+	return s.afterChange(c, back, "flash.shop_pin_set")
 }
 
 // shopReset is POST /shop/reset (field confirm=yes): the sandbox back to its start.
