@@ -41,7 +41,7 @@ func TestRealCourses(t *testing.T) {
 		t.Error(f)
 	}
 	for _, c := range report.Cues {
-		t.Log("cues ", c)
+		t.Log("cues", c)
 	}
 	if n := len(cat.Courses); n < 6 {
 		t.Errorf("%d courses, want at least 6", n)
