@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -302,12 +303,19 @@ func (a *App) Close() error {
 	return err
 }
 
-// runCourses runs the "courses" subcommands: "courses lint [DIR]" checks the course files
-// (the embedded copy, or the courses folder DIR) and prints every finding with its file
-// and line; it exits 1 when there are any.
+// runCourses runs the "courses" subcommands: "courses lint [-v] [DIR]" checks the course
+// files (the embedded copy, or the courses folder DIR) as Load does to serve them and
+// against the editorial rules of course.Lint (the interface messages too, for the
+// glossary). It prints every finding with its file and line, then each course's quiz cue
+// figures (with -v, the questions whose right option is the longest), and exits 1 when
+// there are findings.
 func runCourses(assets Assets, args []string, stdout, stderr io.Writer) int {
+	verbose := len(args) > 1 && args[1] == "-v"
+	if verbose {
+		args = slices.Delete(slices.Clone(args), 1, 2)
+	}
 	if len(args) == 0 || args[0] != "lint" || len(args) > 2 {
-		fmt.Fprintln(stderr, "usage: cunlu courses lint [DIR]")
+		fmt.Fprintln(stderr, "usage: cunlu courses lint [-v] [DIR]")
 		return 2
 	}
 	fsys := assets.Courses
@@ -319,8 +327,35 @@ func runCourses(assets Assets, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cunlu: %v\n", err)
 		return 1
 	}
+	texts := map[string][]byte{}
+	locales := web.LocaleFiles()
+	names, err := fs.Glob(locales, "*.toml")
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu: %v\n", err)
+		return 1
+	}
+	for _, name := range names {
+		if texts["app/web/locales/"+name], err = fs.ReadFile(locales, name); err != nil {
+			fmt.Fprintf(stderr, "cunlu: %v\n", err)
+			return 1
+		}
+	}
+	report, err := course.Lint(fsys, cat, texts)
+	if err != nil {
+		fmt.Fprintf(stderr, "cunlu: %v\n", err)
+		return 1
+	}
+	findings = append(findings, report.Findings...)
 	for _, f := range findings {
 		fmt.Fprintln(stdout, f)
+	}
+	for _, c := range report.Cues {
+		fmt.Fprintln(stdout, "cues", c)
+		if verbose {
+			for _, h := range c.Hits {
+				fmt.Fprintf(stdout, "  right option longest: %s/%s\n", c.Course, h)
+			}
+		}
 	}
 	if len(findings) > 0 {
 		fmt.Fprintf(stderr, "%d problems\n", len(findings))

@@ -190,7 +190,9 @@ func TestRunCoursesLint(t *testing.T) {
 	}{
 		{name: "shipped courses", args: []string{"courses", "lint"}, code: 0, stdout: "no problems"},
 		{name: "broken course", args: []string{"courses", "lint", broken}, code: 1, stdout: "bad-course/course.zh-CN.md:1:", stderr: "problems"},
-		{name: "no verb", args: []string{"courses"}, code: 2, stderr: "usage: cunlu courses lint"},
+		{name: "shipped courses, verbose", args: []string{"courses", "lint", "-v"}, code: 0, stdout: "cues buying-online: right option longest in"},
+		{name: "no verb", args: []string{"courses"}, code: 2, stderr: "usage: cunlu courses lint [-v] [DIR]"},
+		{name: "too many arguments", args: []string{"courses", "lint", "-v", "a", "b"}, code: 2, stderr: "usage: cunlu courses lint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -89,12 +89,13 @@ func courseMD(lang string, edits ...edit) string {
 	return d.String()
 }
 
-// lessonMD is a valid lesson in lang (order 1, for everyone, three questions: single,
-// multiple and true/false), changed by edits.
+// lessonMD is a valid lesson in lang (order 1, for everyone, reviewed, with a source, three
+// questions: single, multiple and true/false), changed by edits.
 func lessonMD(lang string, edits ...edit) string {
 	d := &doc{
 		front: []string{"title: " + pick(lang, "标题", "Title"), "summary: " + pick(lang, "摘要", "Summary"),
-			"order: 1", "minutes: 5", "audience: [partner, villager]", "prerequisites: []", "tasks: []"},
+			"order: 1", "minutes: 5", "audience: [partner, villager]", "prerequisites: []", "tasks: []",
+			"reviewed: 2026-12-07", "sources: [" + pick(lang, "消费者权益保护法 第二十五条", "Consumer Rights Protection Law, Article 25") + "]"},
 		text:      pick(lang, "## 第一节\n\n一段话。\n", "## Part one\n\nA paragraph.\n"),
 		quizTitle: pick(lang, "## 小测验 {#quiz}", "## Quiz {#quiz}"),
 		questions: defaultQuestions(lang),

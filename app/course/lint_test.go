@@ -330,17 +330,18 @@ func findingCases() []findingCase {
 			}},
 		{name: "quiz heading at level 3", fsys: withBase(bothLesson(quizTitle("### 小测验 {#quiz}"))),
 			want: []want{{file: enL, msg: "no quiz"}, {file: zhL, msg: "no quiz"}}},
-		{name: "quiz with two questions", fsys: withBase(bothLesson(quiz(q1, q2))),
+		{name: "quiz without questions", fsys: withBase(bothLesson(quiz())),
 			want: []want{
-				{file: enL, at: "{#quiz}", msg: "the quiz has 2 questions; a lesson's quiz has 3 to 6"},
-				{file: zhL, at: "{#quiz}", msg: "the quiz has 2 questions; a lesson's quiz has 3 to 6"},
+				{file: enL, at: "{#quiz}", msg: "the quiz has no questions: add ### questions with their options"},
+				{file: zhL, at: "{#quiz}", msg: "the quiz has no questions"},
 			}},
-		{name: "quiz with seven questions", fsys: withBase(bothLesson(addQuestions(q1, q2, q3, q1))),
+		{name: "quiz with nine questions", fsys: withBase(bothLesson(addQuestions(q1, q2, q3, q1, q2, q3))),
 			want: []want{
-				{file: enL, at: "{#quiz}", msg: "the quiz has 7 questions"},
-				{file: zhL, at: "{#quiz}", msg: "the quiz has 7 questions"},
+				{file: enL, at: "{#quiz}", msg: "the quiz has 9 questions; a lesson's quiz has at most 8"},
+				{file: zhL, at: "{#quiz}", msg: "the quiz has 9 questions"},
 			}},
-		{name: "quiz with six questions is fine", fsys: withBase(bothLesson(quiz(q1, q2, q3, q1, q2, q3)))},
+		{name: "quiz with eight questions is fine", fsys: withBase(bothLesson(quiz(q1, q2, q3, q1, q2, q3, q1, q2)))},
+		{name: "a short quiz is Lint's to judge", fsys: withBase(bothLesson(quiz(q1, q2)))},
 		{name: "question without options", fsys: withBase(bothLesson(quiz(q1, "### 空题？\n", q2, q3))),
 			want: []want{
 				{file: enL, at: "{#quiz}", msg: "question 2 has no options"},
@@ -588,5 +589,166 @@ func TestBaseFixtureIsClean(t *testing.T) {
 	cat := mustLoad(t, baseFS())
 	if len(cat.Courses) != 1 || cat.LessonCount() != 1 {
 		t.Fatalf("got %d courses and %d lessons, want 1 and 1", len(cat.Courses), cat.LessonCount())
+	}
+}
+
+// The editorial rules of Lint, on catalogues Load accepts.
+
+var (
+	q4 = question("第四题？", wrong("丁丁", "丁丁错。"), right("戊戊", "戊戊对。"))
+	q5 = question("第五题。", wrong("对", "不对。"), right("错", "是错的。"))
+	// cue is a single-choice question whose right option is the longest of three.
+	cue = question("哪个对？", right("最长的那个答案", "对。"), wrong("短的", "错。"), wrong("也短", "错。"))
+)
+
+// pool gives a lesson the five questions Lint wants.
+func pool() edit { return quiz(q1, q2, q3, q4, q5) }
+
+// lintBase is baseFS with five questions and a glossary.
+func lintBase(parts ...fstest.MapFS) fstest.MapFS {
+	return merge(append([]fstest.MapFS{baseFS(), bothLesson(pool()), put(course.GlossaryFile, glossary)}, parts...)...)
+}
+
+const glossary = `# One word for one thing.
+- use: 支付密码
+  not: [付款密码]
+- use: payment PIN
+  not: [payment password, pay password]
+`
+
+type lintCase struct {
+	name  string
+	fsys  fstest.MapFS
+	texts map[string][]byte
+	want  []want
+}
+
+func lintCases() []lintCase {
+	return []lintCase{
+		{name: "clean", fsys: lintBase(), texts: map[string][]byte{"ui/zh-CN.toml": []byte("pin = \"支付密码\"\n")}},
+		{name: "no glossary is fine", fsys: lintBase(gone(course.GlossaryFile))},
+
+		// Reviewed and sources.
+		{name: "reviewed missing", fsys: lintBase(bothLesson(pool(), del("reviewed"))),
+			want: []want{{file: zhL, at: closing, msg: `front matter "reviewed" is missing: the date the lesson's facts were last checked`}}},
+		{name: "sources missing in the translation", fsys: lintBase(enLesson(pool(), del("sources"))),
+			want: []want{{file: enL, at: closing, msg: `front matter "sources" is missing: list the laws, standards or official pages`}}},
+		{name: "sources an empty list", fsys: lintBase(zhLesson(pool(), set("sources", "[]"))),
+			want: []want{{file: zhL, at: "sources:", msg: `front matter "sources" is missing`}}},
+		{name: "course files need neither", fsys: lintBase(courseFiles("c"))},
+
+		// The question pool.
+		{name: "four questions", fsys: lintBase(bothLesson(quiz(q1, q2, q3, q4))),
+			want: []want{{file: zhL, at: "{#quiz}", msg: "the quiz has 4 questions; a lesson needs at least 5, so that an exam can draw from them"}}},
+		{name: "eight questions are fine", fsys: lintBase(bothLesson(quiz(q1, q2, q3, q4, q5, q1, q2, q3)))},
+
+		// Cues. Three-option questions: the fair share is 33%, so 43% may be longest.
+		{name: "right option longest too often", fsys: lintBase(bothLesson(quiz(cue, cue, q1, q2, q3)), both("c", "m", set("order", "2"), quiz(cue, q1, q3, q2, q3))),
+			want: []want{{file: zhC, msg: "the right option is the longest in 3 of 5 single-choice questions (60%), more than the fair share 33% plus 10 points"}}},
+		{name: "right option longest within the margin", fsys: lintBase(bothLesson(quiz(cue, q1, q2, q3, q5)), both("c", "m", set("order", "2"), quiz(cue, q1, q1, q1, q3)))},
+		{name: "cues count per course", fsys: lintBase(
+			courseFiles("d", set("order", "2")), both("d", "x", quiz(cue, q1, q2, q3, q5))),
+			want: []want{{file: "d/course.zh-CN.md", msg: "the right option is the longest in 1 of 2"}}},
+
+		// The glossary.
+		{name: "banned word in a lesson", fsys: lintBase(zhLesson(pool(), body("## 一\n\n第一行。\n设置付款密码。\n"))),
+			want: []want{{file: zhL, at: "付款密码", msg: `write "支付密码", not "付款密码" (glossary.yaml: one word for one thing)`}}},
+		{name: "banned word in any case, twice on a line", fsys: lintBase(enLesson(pool(), body("## One\n\nSet a Payment Password, a pay password.\n"))),
+			want: []want{
+				{file: enL, at: "Payment Password", msg: `write "payment PIN", not "payment password"`},
+				{file: enL, at: "Payment Password", msg: `write "payment PIN", not "pay password"`},
+			}},
+		{name: "banned word in a quiz explanation", fsys: lintBase(bothLesson(quiz(q1, q2, q3, q4,
+			question("第五题。", wrong("对", "不对，付款密码要自己输。"), right("错", "是错的。"))))),
+			want: []want{
+				{file: enL, at: "付款密码", msg: `not "付款密码"`},
+				{file: zhL, at: "付款密码", msg: `not "付款密码"`},
+			}},
+		{name: "banned word in a course file", fsys: lintBase(put(zhC, courseMD(zh, body("学会用付款密码。\n")))),
+			want: []want{{file: zhC, at: "付款密码", msg: `not "付款密码"`}}},
+		{name: "banned word in an interface message", fsys: lintBase(),
+			texts: map[string][]byte{"ui/zh-CN.toml": []byte("a = \"好\"\nb = \"设置付款密码\"\n")},
+			want:  []want{{file: "ui/zh-CN.toml", line: 2, msg: `write "支付密码", not "付款密码"`}}},
+		{name: "glossary not YAML", fsys: lintBase(put(course.GlossaryFile, "- use: 支付密码\n  not: [付款密码\n")),
+			want: []want{{file: course.GlossaryFile, line: 2, msg: "bad glossary: yaml: line 2: did not find expected ',' or ']'"}}},
+		{name: "glossary entry with an unknown field", fsys: lintBase(put(course.GlossaryFile, "- use: 支付密码\n  never: [付款密码]\n")),
+			want: []want{{file: course.GlossaryFile, line: 2, msg: "bad glossary: yaml: unmarshal errors"}}},
+		{name: "glossary entry without words not to use", fsys: lintBase(put(course.GlossaryFile, "- use: 支付密码\n")),
+			want: []want{{file: course.GlossaryFile, msg: "glossary entry 1 needs a word to use and the words not to use"}}},
+		{name: "glossary entry banning its own word", fsys: lintBase(put(course.GlossaryFile, "- use: 支付密码\n  not: [密码]\n")),
+			want: []want{{file: course.GlossaryFile, msg: `glossary entry 1: "支付密码" bans "密码", which is part of the word to use`}}},
+	}
+}
+
+func TestLint(t *testing.T) {
+	for _, tt := range lintCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := mustLoad(t, tt.fsys)
+			r, err := course.Lint(tt.fsys, cat, tt.texts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !isSorted(r.Findings) {
+				t.Errorf("findings are not sorted by file and line: %v", r.Findings)
+			}
+			matched := make([]bool, len(r.Findings))
+			for _, w := range tt.want {
+				line := w.line
+				if w.at != "" {
+					f := tt.fsys[w.file]
+					if f == nil {
+						t.Fatalf("bad case: no file %s", w.file)
+					}
+					if line = lineOf(string(f.Data), w.at); line == 0 {
+						t.Fatalf("bad case: %q is not in %s", w.at, w.file)
+					}
+				}
+				found := false
+				for i, f := range r.Findings {
+					if !matched[i] && f.File == w.file && f.Line == line && strings.Contains(f.Msg, w.msg) {
+						matched[i], found = true, true
+						break
+					}
+				}
+				if !found {
+					t.Errorf("missing finding %s:%d: …%s…", w.file, line, w.msg)
+				}
+			}
+			for i, f := range r.Findings {
+				if !matched[i] {
+					t.Errorf("unexpected finding %s", f)
+				}
+			}
+		})
+	}
+}
+
+// The cue figures count every kind of question of a course's source-language quizzes.
+func TestLintCueFigures(t *testing.T) {
+	twoRightOfFour := question("多选？", right("甲", "对。"), right("乙", "对。"), wrong("丙", "错。"), wrong("丁", "错。"))
+	fsys := lintBase(bothLesson(quiz(q1, q2, q3, q4, q5)), both("c", "m", set("order", "2"), quiz(cue, twoRightOfFour, q5, q5, q1)))
+	r, err := course.Lint(fsys, mustLoad(t, fsys), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Cues) != 1 {
+		t.Fatalf("%d cue figures, want one per course: %v", len(r.Cues), r.Cues)
+	}
+	c := r.Cues[0]
+	// Single: q1 (3 options), q4 (2), cue (3), q1 (3); fair = (1/3 + 1/2 + 1/3 + 1/3) / 4 = 0.375.
+	if c.Course != "c" || c.Single != 4 || c.Longest != 1 || c.Fair < 0.3749 || c.Fair > 0.3751 {
+		t.Errorf("single choice: %+v, want 4 questions, 1 longest, fair 0.375", c)
+	}
+	if c.True != 1 || c.False != 3 || c.AllButOne != 1 {
+		t.Errorf("true %d false %d all-but-one %d, want 1, 3 and 1 (q2, not the two-of-four)", c.True, c.False, c.AllButOne)
+	}
+	if len(c.Hits) != 1 || c.Hits[0] != "m.zh-CN.md q1" {
+		t.Errorf("hits %v, want [m.zh-CN.md q1]", c.Hits)
+	}
+	if c.LongestShare() != 0.25 || c.TooLong() {
+		t.Errorf("share %v too long %v, want 0.25 and not too long", c.LongestShare(), c.TooLong())
+	}
+	if s := c.String(); !strings.Contains(s, "c: right option longest in 1 of 4 single-choice questions (25%, fair share 37%)") || !strings.Contains(s, "1 true, 3 false") {
+		t.Errorf("String() = %q", s)
 	}
 }

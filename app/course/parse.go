@@ -599,8 +599,10 @@ func (ld *loader) extractQuiz(f *file, l *Lesson) Quiz {
 		f.doc.RemoveChild(f.doc, n)
 	}
 	switch n := len(quiz.Questions); {
-	case n < 3 || n > 6:
-		ld.add(f.name, lineOf(f.src, start), "the quiz has %d questions; a lesson's quiz has 3 to 6", n)
+	case n == 0:
+		ld.add(f.name, lineOf(f.src, start), "the quiz has no questions: add ### questions with their options")
+	case n > MaxQuestions:
+		ld.add(f.name, lineOf(f.src, start), "the quiz has %d questions; a lesson's quiz has at most %d", n, MaxQuestions)
 	case l.Pass > n:
 		ld.add(f.name, metaLine(f.src, "pass"), "pass %d is more than the %d questions", l.Pass, n)
 	}

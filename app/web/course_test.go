@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -255,5 +256,39 @@ func TestHomeContinuesWhereYouLeftOff(t *testing.T) {
 	c.Get(l.URL())
 	if body := c.Get("/").Body; !strings.Contains(body, l.URL()) || !strings.Contains(body, l.In("zh-CN").Title) {
 		t.Fatal("home does not continue with the lesson opened last")
+	}
+}
+
+// Under the lesson body, a small line names the lesson's sources and when its facts were last
+// checked, in the reader's language.
+func TestLessonShowsItsSources(t *testing.T) {
+	env := apptest.New(t)
+	l := env.App.Courses.Catalog().Lesson("running-a-centre", "parcels-and-pickup-codes")
+	if l == nil || l.Reviewed == "" || len(l.In("en").Sources) == 0 {
+		t.Fatal("the lesson has no reviewed date or sources to show")
+	}
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	line := regexp.MustCompile(`(?s)<p class="muted small" id="lesson-sources">(.*?)</p>`)
+	for _, tt := range []struct{ lang, label, reviewed string }{
+		{"zh-CN", "依据：", l.Reviewed + " 核对"},
+		{"en", "Sources:", "facts checked on " + l.Reviewed},
+	} {
+		if tt.lang != "zh-CN" {
+			c.Post("/lang", url.Values{"lang": {tt.lang}})
+		}
+		r := c.Get(l.URL())
+		m := line.FindStringSubmatch(r.Body)
+		if r.Status != http.StatusOK || m == nil {
+			t.Fatalf("%s: %d, no sources line under the lesson", tt.lang, r.Status)
+		}
+		if !strings.HasPrefix(m[1], tt.label) || !strings.HasSuffix(m[1], tt.reviewed) {
+			t.Errorf("%s: sources line %q, want it to start with %q and end with %q", tt.lang, m[1], tt.label, tt.reviewed)
+		}
+		for _, s := range l.In(tt.lang).Sources {
+			if !strings.Contains(m[1], html.EscapeString(s)) {
+				t.Errorf("%s: sources line %q lacks %q", tt.lang, m[1], s)
+			}
+		}
 	}
 }

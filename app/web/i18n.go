@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -17,6 +18,16 @@ import (
 
 //go:embed locales/*.toml
 var localeFiles embed.FS
+
+// LocaleFiles are the interface messages, <lang>.toml, for `courses lint` to check against
+// the courses' glossary.
+func LocaleFiles() fs.FS {
+	sub, err := fs.Sub(localeFiles, "locales")
+	if err != nil {
+		panic(err) // a constant, valid path
+	}
+	return sub
+}
 
 // Languages are the interface languages, the default first.
 var Languages = []string{"zh-CN", "en"}
