@@ -107,7 +107,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	}
 	for _, t := range l.Tasks {
 		tc, done := sn.Tasks[t]
-		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(tc.Evidence))})
+		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(evidenceText(s.translatorOf(c), tc.Evidence)))})
 	}
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert

@@ -3,6 +3,8 @@ package web
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -153,7 +155,9 @@ func (s *Server) orderAction(c echo.Context, act func(id uint) error, flash stri
 		return err
 	}
 	if err := act(id); err != nil {
-		if !errs.Is(err, errs.Invalid) {
+		// Bad input, and a step the order's state no longer allows (a second tap on "pick
+		// up"), are said on the order page itself, not on an error page.
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
 		v, verr := s.orderData(c, id)
@@ -190,11 +194,11 @@ func (s *Server) shopReturn(c echo.Context) error {
 
 // shopReview is POST /shop/orders/:id/review (fields product_id, stars, text).
 func (s *Server) shopReview(c echo.Context) error {
-	stars, err := formInt(c, "stars")
-	if err != nil {
-		return err
-	}
 	return s.orderAction(c, func(id uint) error {
+		stars, err := strconv.Atoi(strings.TrimSpace(c.FormValue("stars")))
+		if err != nil {
+			return errs.Field("stars", "shop.error.stars")
+		}
 		return s.shop.WriteReview(c.Request().Context(), shopperOf(c).Owner, id, formUint(c, "product_id"), stars, c.FormValue("text"))
 	}, "flash.shop_reviewed")
 }
@@ -215,10 +219,11 @@ func (s *Server) shopWallet(c echo.Context) error {
 // shopPIN is POST /shop/wallet/pin (fields current, pin, confirm).
 func (s *Server) shopPIN(c echo.Context) error {
 	pin := c.FormValue("pin")
-	if pin != c.FormValue("confirm") {
-		return s.shopFormError(c, "shop_wallet", walletView{}, errPINMismatch)
+	var err error = errPINMismatch
+	if pin == c.FormValue("confirm") {
+		err = s.shop.SetPIN(c.Request().Context(), shopperOf(c).Owner, c.FormValue("current"), pin, account.CheckPIN)
 	}
-	if err := s.shop.SetPIN(c.Request().Context(), shopperOf(c).Owner, c.FormValue("current"), pin, account.CheckPIN); err != nil {
+	if err != nil {
 		l, lerr := s.shop.Ledger(c.Request().Context(), shopperOf(c).Owner)
 		if lerr != nil {
 			return lerr

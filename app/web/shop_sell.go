@@ -108,6 +108,9 @@ type listingView struct {
 	Form    listingForm
 	Score   int
 	Tips    []string
+	// PhotoAgain: a photo was chosen but the listing was refused. A browser cannot fill a
+	// file field again, so the page says next to it that the photo must be chosen again.
+	PhotoAgain bool
 }
 
 // listingForm keeps what was typed (prices as typed, in yuan) to show it again.
@@ -166,6 +169,8 @@ func (s *Server) sellListingSave(c echo.Context) error {
 		}
 		v.Listing = l
 	}
+	fh, ferr := c.FormFile("photo")
+	v.PhotoAgain = ferr == nil && fh.Size > 0
 	fail := func(err error) error { return s.shopFormError(c, "sell_listing", v, err) }
 	f := sandbox.ListingForm{Title: typed.Title, Description: typed.Description}
 	var err error
@@ -178,7 +183,7 @@ func (s *Server) sellListingSave(c echo.Context) error {
 	if f.Stock, err = strconv.Atoi(strings.TrimSpace(typed.Stock)); err != nil {
 		return fail(errs.Field("stock", "sell.error.stock"))
 	}
-	if fh, ferr := c.FormFile("photo"); ferr == nil {
+	if ferr == nil {
 		file, err := fh.Open()
 		if err != nil {
 			return fail(errs.Field("photo", "sell.error.photo_unreadable"))
