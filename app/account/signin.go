@@ -74,7 +74,7 @@ func (s *Service) signIn(ctx context.Context, key, ip string, find func(*gorm.DB
 	// does not confirm a guess.
 	ok = verify(&u) && err == nil && u.Active
 	if !ok {
-		return nil, errs.New(errs.Unauthorized, "error.login_failed")
+		return nil, errs.New(errs.Unauthorized, "error.login_failed").With("Left", s.triesLeft(ctx, key))
 	}
 	if err := s.release(ctx, key, ip); err != nil {
 		return nil, err

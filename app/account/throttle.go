@@ -93,3 +93,16 @@ func (s *Service) release(ctx context.Context, acctKey, ip string) error {
 		return errs.Wrap(err, "release sign-in attempt")
 	})
 }
+
+// triesLeft is how many more sign-ins the account key may try in its window, after the
+// failure just counted: what a person is told after a wrong PIN. Every key counts the same
+// way, known account or not, so the number reveals nothing about which exist. It is -1 when
+// the count cannot be read (the message then leaves the number out).
+func (s *Service) triesLeft(ctx context.Context, acctKey string) int {
+	var t loginThrottle
+	err := s.db.WithContext(ctx).Where("key = ?", acctKey).Limit(1).Find(&t).Error
+	if err != nil {
+		return -1
+	}
+	return max(0, accountMaxFailure-t.Failures)
+}
