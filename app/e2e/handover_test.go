@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"cunlu/app/apptest"
+)
+
+// TestScreensThatTrippedPeople walks, on a 360 px phone in both languages, the screens issue
+// #18 found hard: a partner registers a villager and gets the hand-over slip; a wrong PIN is
+// told with the tries left; an error page leads back; a passed quiz's right answers are not
+// pushed to the right edge and the next lesson is the main button. Every screen is checked
+// for width, language and accessibility.
+func TestScreensThatTrippedPeople(t *testing.T) {
+	for i, lang := range Languages {
+		t.Run(lang, func(t *testing.T) {
+			env := apptest.New(t)
+			j := newJourney(t, env.URL, lang)
+			j.do("open the sign-in page", chromedp.Navigate(env.URL+"/login"))
+			j.chooseLanguage()
+			signIn(t, j.ctx, env.URL, "partner", "demo-partner-pass")
+
+			phone := fmt.Sprintf("1391111700%d", i)
+			j.do("register a villager",
+				chromedp.Navigate(env.URL+"/partner/villagers/new"),
+				chromedp.SendKeys(css("#name"), "周大姐"),
+				chromedp.SendKeys(css("#phone"), phone),
+				chromedp.SendKeys(css("#pin"), "482916"),
+				chromedp.Click(css(`form[action="/partner/villagers"] button[type=submit]`)),
+				chromedp.WaitVisible(css(".slip")))
+			j.must("the slip", "周大姐", phone, "482916")
+			if w := get(t, j.ctx, "measure the QR code", chromedp.Evaluate[float64](`document.querySelector(".slip .qr").getBoundingClientRect().width`)); w < 150 {
+				t.Errorf("the QR code is %.0f px wide, too small to scan", w)
+			}
+			j.check("hand-over slip")
+
+			// The error page, reached from a page of the site, leads back to it.
+			j.do("open the list", chromedp.Navigate(env.URL+"/partner/villagers"), chromedp.WaitVisible(css("main h1")))
+			j.do("follow a dead link", chromedp.Evaluate[chromedp.Void](`location.href = "/shop/orders/99999"`))
+			j.wait("the error page", `document.body.classList.contains("page-error")`)
+			j.check("error page")
+			if back := j.eval("read the back link", `(document.querySelector("main a.btn")||{}).getAttribute("href")`); back != "/partner/villagers" {
+				t.Errorf("the error page's main button leads to %q, want back to /partner/villagers", back)
+			}
+
+			// A quiz passed: feedback aligned as text, next lesson the main button.
+			l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+			j.do("open a lesson", chromedp.Navigate(env.URL+l.URL()), chromedp.WaitVisible(css("form.quiz")))
+			for _, q := range l.In(lang).Quiz.Questions {
+				for _, o := range q.Options {
+					if o.Correct {
+						text, _ := json.Marshal(plain(string(o.Text)))
+						j.eval("answer "+q.ID, fmt.Sprintf(`(() => { const i = [...document.querySelectorAll("form.quiz input[name=%s]")].find(i => i.parentElement.textContent.trim() === %s); i.click(); return i.value })()`, q.ID, text))
+					}
+				}
+			}
+			j.do("submit the quiz", chromedp.Click(css(`form.quiz button[type=submit]`)))
+			j.wait("the graded quiz", `document.querySelector("#result") !== null`)
+			j.check("quiz passed")
+			if align := j.eval("read the alignment", `[...document.querySelectorAll(".question")].map(q => getComputedStyle(q).textAlign).filter(a => a === "right").join()`); align != "" {
+				t.Errorf("feedback questions are aligned right: %s", align)
+			}
+			if next := j.eval("read the main button", `[...document.querySelectorAll("#quiz a.btn")].map(a => a.textContent).join("|")`); !strings.Contains(next, map[string]string{"zh-CN": "下一课", "en": "Next lesson"}[lang]) || strings.Contains(next, map[string]string{"zh-CN": "再做一次", "en": "Try again"}[lang]) {
+				t.Errorf("after a pass the main buttons are %q", next)
+			}
+
+			// A wrong PIN, on the sign-in page for villagers.
+			j.do("sign out", chromedp.Click(css(`form[action="/logout"] button`)), chromedp.WaitVisible(css("#login")))
+			j.do("a wrong PIN",
+				chromedp.Navigate(env.URL+"/login/pin"),
+				chromedp.SendKeys(css("#phone"), phone),
+				chromedp.SendKeys(css("#pin"), "111222"),
+				chromedp.Click(css(`form[action="/login/pin"] button[type=submit]`)),
+				chromedp.WaitVisible(css("#phone-error")))
+			j.must("the PIN error", map[string]string{"zh-CN": "还可以再试 4 次", "en": "Tries left for this phone number: 4"}[lang])
+			j.check("wrong PIN")
+		})
+	}
+}
