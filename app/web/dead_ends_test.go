@@ -150,3 +150,23 @@ func TestShopFormsStayOnTheirPage(t *testing.T) {
 		t.Errorf("too many in the cart: %d, product page %v", r.Status, strings.Contains(r.Body, "page-shop_product"))
 	}
 }
+
+// TestLanguageSwitchAfterAFormAnswer: a page that answers a POST (a form shown again) offers
+// the language switch back to the form's page, not to the POST's address (which a GET
+// cannot open).
+func TestLanguageSwitchAfterAFormAnswer(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	order := buy(t, c, productID(t, env, "复合肥", 13800), url.Values{"delivery": {"pickup"}, "payment": {"cash"}})
+	req, err := http.NewRequest(http.MethodPost, env.URL+order+"/pickup", strings.NewReader(url.Values{"_csrf": {c.CSRF()}, "code": {"1"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", env.URL+order)
+	r := c.Do(req)
+	if !strings.Contains(r.Body, `name="next" value="`+order+`"`) {
+		t.Errorf("the language switch after a refused pickup does not lead back to %s", order)
+	}
+}

@@ -255,7 +255,7 @@ func (s *Server) sellOrderAct(c echo.Context) error {
 		return err
 	}
 	if err := s.shop.AdvanceSale(c.Request().Context(), shopperOf(c).Owner, id, c.FormValue("action"), c.FormValue("tracking")); err != nil {
-		if errs.Is(err, errs.Invalid) {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 			sales, lerr := s.shop.SellOrders(c.Request().Context(), shopperOf(c).Owner)
 			if lerr != nil {
 				return lerr
@@ -289,7 +289,7 @@ func (s *Server) sellReply(c echo.Context) error {
 		return err
 	}
 	if err := s.shop.Reply(c.Request().Context(), shopperOf(c).Owner, id, c.FormValue("reply")); err != nil {
-		if errs.Is(err, errs.Invalid) {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 			ms, lerr := s.shop.Messages(c.Request().Context(), shopperOf(c).Owner)
 			if lerr != nil {
 				return lerr

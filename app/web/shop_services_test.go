@@ -256,8 +256,8 @@ func TestTravelBookMaskAndRefund(t *testing.T) {
 	if r := c.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("refund: %d", r.Status)
 	}
-	if r := c.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusConflict {
-		t.Errorf("refunding twice: %d", r.Status)
+	if r := c.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "page-travel_tickets") {
+		t.Errorf("refunding twice: %d, want 409 on the tickets page (not an error page)", r.Status)
 	}
 	for _, task := range []string{"travel-book-bus", "travel-refund-ticket"} {
 		if !hasTask(t, env, "partner", task) {
@@ -296,8 +296,8 @@ func TestScamInboxAndListings(t *testing.T) {
 			}
 			fell = true
 		case scn.Scam && !reported:
-			if r := c.Post(path, url.Values{"action": {"reported"}, "reason": {"nonsense"}}); r.Status != http.StatusBadRequest {
-				t.Errorf("unknown reason: %d", r.Status)
+			if r := c.Post(path, url.Values{"action": {"reported"}, "reason": {"nonsense"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `<p class="field-error" id="reason-error">`) {
+				t.Errorf("unknown reason: %d, want 400 with the message next to the reason", r.Status)
 			}
 			c.Post(path, url.Values{"action": {"reported"}, "reason": {"impersonation"}})
 			if !hasTask(t, env, "villager", scn.Task) {
