@@ -215,9 +215,13 @@
   // question of several answers has no "required" the browser could check).
   function unanswered() {
     var sets = form.querySelectorAll('fieldset.question');
+    var old = form.querySelector('.js-missing');
+    if (old) old.parentNode.removeChild(old);
     for (var i = 0; i < sets.length; i++) {
       if (!sets[i].querySelector('input:checked')) {
-        resultBox().appendChild(make('p', fill(form.getAttribute('data-unanswered'), { n: i + 1 })));
+        var say = make('p', fill(form.getAttribute('data-unanswered'), { n: i + 1 }), 'field-error js-missing');
+        say.setAttribute('role', 'alert');
+        sets[i].insertBefore(say, sets[i].querySelector('legend').nextSibling);
         sets[i].scrollIntoView();
         var first = sets[i].querySelector('input');
         if (first) first.focus();

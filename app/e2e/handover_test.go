@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cunlu/app/apptest"
+	"cunlu/app/course"
 )
 
 // TestScreensThatTrippedPeople walks, on a 360 px phone in both languages, the screens issue
@@ -69,6 +70,17 @@ func TestScreensThatTrippedPeople(t *testing.T) {
 				t.Errorf("after a pass the main buttons are %q", next)
 			}
 
+			// A question of several answers left unanswered: the page names it, next to it.
+			ml, mq := multipleQuestion(t, env)
+			j.do("open a lesson with a question of several answers", chromedp.Navigate(env.URL+ml.URL()), chromedp.WaitVisible(css("form.quiz")))
+			j.do("answer all but "+mq, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("form.quiz fieldset").forEach(f => { if (f.id !== "question-`+mq+`") f.querySelector("input").click() })`),
+				chromedp.Click(css(`form.quiz button[type=submit]`)))
+			j.wait("the unanswered question named", `!!document.querySelector("#question-`+mq+` .field-error")`)
+			if got, want := j.eval("read it", `document.querySelector("#question-`+mq+` .field-error").textContent`), map[string]string{"zh-CN": "第 ", "en": "Question "}[lang]; !strings.HasPrefix(got, want) {
+				t.Errorf("the unanswered question is told %q", got)
+			}
+			j.check("quiz unanswered")
+
 			// A wrong PIN, on the sign-in page for villagers.
 			j.do("sign out", chromedp.Click(css(`form[action="/logout"] button`)), chromedp.WaitVisible(css("#login")))
 			j.do("a wrong PIN",
@@ -81,4 +93,24 @@ func TestScreensThatTrippedPeople(t *testing.T) {
 			j.check("wrong PIN")
 		})
 	}
+}
+
+// multipleQuestion finds a lesson open to a new partner (no prerequisites) with a question
+// of several answers, which the browser cannot require.
+func multipleQuestion(t *testing.T, env *apptest.Env) (*course.Lesson, string) {
+	t.Helper()
+	for _, co := range env.App.Courses.Catalog().Courses {
+		for _, l := range co.LessonsFor(course.AudiencePartner) {
+			if len(l.Prerequisites) > 0 {
+				continue
+			}
+			for _, q := range l.In("zh-CN").Quiz.Questions {
+				if q.Kind == course.Multiple {
+					return l, q.ID
+				}
+			}
+		}
+	}
+	t.Fatal("no lesson without prerequisites has a question of several answers")
+	return nil, ""
 }
