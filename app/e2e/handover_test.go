@@ -42,6 +42,10 @@ func TestScreensThatTrippedPeople(t *testing.T) {
 
 			// The error page, reached from a page of the site, leads back to it.
 			j.do("open the list", chromedp.Navigate(env.URL+"/partner/villagers"), chromedp.WaitVisible(css("main h1")))
+			j.check("my villagers")
+			j.do("open the new-PIN page", chromedp.Click(css(`a.tap-link[href$="/pin"]`)), chromedp.WaitVisible(css(`form[action$="/pin"] #pin`)))
+			j.check("new PIN")
+			j.do("back to the list", chromedp.Navigate(env.URL+"/partner/villagers"), chromedp.WaitVisible(css("main h1")))
 			j.do("follow a dead link", chromedp.Evaluate[chromedp.Void](`location.href = "/shop/orders/99999"`))
 			j.wait("the error page", `document.body.classList.contains("page-error")`)
 			j.check("error page")
