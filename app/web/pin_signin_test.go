@@ -106,6 +106,10 @@ func TestPartnerResetsForgottenPIN(t *testing.T) {
 	if r := p.Post("/partner/villagers", url.Values{"name": {"孙大伯"}, "phone": {"13911116666"}, "pin": {"482916"}, "centre_id": {fmt.Sprint(centreID(t, env, "桃园村服务站"))}}); r.Status != http.StatusOK {
 		t.Fatalf("register: %d", r.Status)
 	}
+	signedIn := env.Client(t) // the villager, signed in on their own phone before forgetting
+	if r := signedIn.Post("/login/pin", url.Values{"phone": {"13911116666"}, "pin": {"482916"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", r.Status)
+	}
 	v := env.Client(t)
 	for i := 0; i < 5; i++ {
 		v.Post("/login/pin", url.Values{"phone": {"13911116666"}, "pin": {fmt.Sprintf("97531%d", i)}})
@@ -135,6 +139,9 @@ func TestPartnerResetsForgottenPIN(t *testing.T) {
 	r = p.Post(path, url.Values{"pin": {"605182"}})
 	if r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "no-store" || !strings.Contains(r.Body, `class="code big-code">605182<`) || !strings.Contains(r.Body, "孙大伯的登录卡") {
 		t.Fatalf("reset: %d %q", r.Status, r.Header.Get("Cache-Control"))
+	}
+	if r := signedIn.Get("/"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
+		t.Errorf("a session from before the new PIN still works: %d %q", r.Status, r.Location)
 	}
 	if r := v.Post("/login/pin", url.Values{"phone": {"13911116666"}, "pin": {"482916"}}); r.Status != http.StatusUnauthorized {
 		t.Errorf("the old PIN: %d, want 401", r.Status)
