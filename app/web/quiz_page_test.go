@@ -74,6 +74,13 @@ func TestQuizPageHidesTheAnswers(t *testing.T) {
 				t.Errorf("%s: the quiz form holds %q", l.Slug, mark)
 			}
 		}
+		for _, q := range l.In("zh-CN").Quiz.Questions {
+			for _, o := range q.Options {
+				if why := string(o.Explanation); why != "" && strings.Contains(page.Body, why) {
+					t.Errorf("%s: the page shows the explanation of %s's option %s before any answer", l.Slug, q.ID, o.ID)
+				}
+			}
+		}
 		opts := optionRe.FindAllStringSubmatch(form, -1)
 		if len(opts) == 0 {
 			t.Fatalf("%s: no options found", l.Slug)
@@ -146,5 +153,28 @@ func TestQuizFeedbackAfterPass(t *testing.T) {
 	}
 	if regexp.MustCompile(`<a class="btn" href="[^"]*#quiz">再做一次`).MatchString(fb.Body) {
 		t.Error("after a pass, trying again is still the main button")
+	}
+}
+
+// TestQuizPassedLastLessonLeadsToTheCourse: after passing a course's last lesson there is no
+// next lesson: the main button leads back to the course, not to trying again.
+func TestQuizPassedLastLessonLeadsToTheCourse(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	co := env.App.Courses.Catalog().Course("buying-online")
+	var last *course.Lesson
+	for _, l := range co.Lessons {
+		r := c.Post(l.URL()+"/quiz", answersAsShown(t, l, c.Get(l.URL()).Body))
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d", l.Slug, r.Status)
+		}
+		last = l
+		if l == co.Lessons[len(co.Lessons)-1] {
+			fb := c.Get(strings.Split(r.Location, "#")[0])
+			if !strings.Contains(fb.Body, `<a class="btn" href="/courses/buying-online">回到课程`) {
+				t.Errorf("after passing the last lesson %s, the main button does not lead to the course", last.Slug)
+			}
+		}
 	}
 }
