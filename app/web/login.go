@@ -78,6 +78,8 @@ func (s *Server) signInFailed(c echo.Context, page string, v loginView, err erro
 func pinFailure(p *Page, e *errs.Error) string {
 	left, known := e.Args["Left"].(int)
 	switch {
+	case e.Code == errs.TooMany && e.Args["Scope"] == "ip":
+		return p.T("error.pin_locked_place")
 	case e.Code == errs.TooMany:
 		return p.T("error.pin_locked")
 	case !known || left < 0:

@@ -150,3 +150,18 @@ func TestPartnerResetsForgottenPIN(t *testing.T) {
 		t.Errorf("the new PIN: %d, want 303", r.Status)
 	}
 }
+
+// TestPINLockedPlaceIsNotBlamedOnThePhone: when a whole address (a centre's shared network)
+// has failed too often, a phone number with no failure of its own is not told it tried too
+// many times: the page says the place is locked.
+func TestPINLockedPlaceIsNotBlamedOnThePhone(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	for i := 0; i < 100; i++ {
+		c.Post("/login/pin", url.Values{"phone": {fmt.Sprintf("139222%05d", i/5)}, "pin": {fmt.Sprintf("9753%02d", i%100)}})
+	}
+	r := c.Post("/login/pin", url.Values{"phone": {"13800000005"}, "pin": {"135790"}})
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "从这里（同一个网络）登录试错的次数太多了") || strings.Contains(r.Body, "这个手机号试错太多次了") {
+		t.Errorf("a locked address: %d\n%s", r.Status, stripTags(r.Body))
+	}
+}
