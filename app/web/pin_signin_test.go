@@ -89,6 +89,12 @@ func TestVillagerRegistrationGivesHandOverSlip(t *testing.T) {
 			t.Errorf("%s shows the PIN again", path)
 		}
 	}
+	// In English too, every message there.
+	c.Post("/lang", url.Values{"lang": {"en"}})
+	en := c.Post("/partner/villagers", url.Values{"name": {"Qian Er"}, "phone": {"13911115556"}, "pin": {"482917"}, "centre_id": {fmt.Sprint(own)}})
+	if en.Status != http.StatusOK || !strings.Contains(en.Body, "Sign-in card for Qian Er") || strings.Contains(en.Body, "[[") {
+		t.Errorf("the English slip: %d, missing messages %v", en.Status, strings.Contains(en.Body, "[["))
+	}
 	// The slip's QR code and address lead to the sign-in page, where the PIN works.
 	v := env.Client(t)
 	if r := v.Post("/login/pin", url.Values{"phone": {"13911115555"}, "pin": {"482916"}}); r.Status != http.StatusSeeOther {
