@@ -235,7 +235,9 @@ func (s *Server) sellWait(c echo.Context) error {
 }
 
 type salesView struct {
-	Sales []sandbox.SellOrder
+	Sales    []sandbox.SellOrder
+	Refused  uint   // the sale whose step was refused
+	Tracking string // the tracking number typed there
 }
 
 // sellOrders is GET /shop/sell/orders.
@@ -260,7 +262,7 @@ func (s *Server) sellOrderAct(c echo.Context) error {
 			if lerr != nil {
 				return lerr
 			}
-			return s.shopFormError(c, "sell_orders", salesView{Sales: sales}, err)
+			return s.shopFormError(c, "sell_orders", salesView{Sales: sales, Refused: id, Tracking: c.FormValue("tracking")}, err)
 		}
 		return err
 	}

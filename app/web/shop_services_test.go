@@ -86,8 +86,12 @@ func TestSellingJourney(t *testing.T) {
 	so := fmt.Sprintf("/shop/sell/orders/%d", sale.ID)
 	c.Post(so, url.Values{"action": {"accept"}})
 	c.Post(so, url.Values{"action": {"pack"}})
-	if r := c.Post(so, url.Values{"action": {"ship"}, "tracking": {"no!"}}); r.Status != http.StatusBadRequest {
-		t.Errorf("bad tracking number: %d", r.Status)
+	if r := c.Post(so, url.Values{"action": {"ship"}, "tracking": {"no!"}}); r.Status != http.StatusBadRequest ||
+		!regexp.MustCompile(fmt.Sprintf(`<input id="tracking-%d"[^>]*value="no!"[^>]*>\s*<p class="field-error" id="tracking-%d-error">`, sale.ID, sale.ID)).MatchString(r.Body) {
+		t.Errorf("bad tracking number: %d, want 400 with the message next to that sale's field, as typed", r.Status)
+	}
+	if r := c.Post(so, url.Values{"action": {"accept"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "page-sell_orders") {
+		t.Errorf("a step the sale is past: %d, want 409 on the sales page", r.Status)
 	}
 	if r := c.Post(so, url.Values{"action": {"ship"}, "tracking": {"SF1234567890"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("ship: %d\n%s", r.Status, r.Body)
