@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -141,6 +142,12 @@ func TestShopFormsStayOnTheirPage(t *testing.T) {
 	}
 	if r := p.PostFile("/shop/sell/listings", bad, "", "", "", nil); strings.Contains(r.Body, "你选的照片还没有保存") {
 		t.Error("asks to choose again a photo that was not chosen")
+	}
+
+	// A partner's form: registering a villager with a wrong phone number.
+	r = p.Post("/partner/villagers", url.Values{"name": {"赵大爷"}, "phone": {"12345"}, "pin": {"246813"}, "centre_id": {fmt.Sprint(centreID(t, env, "桃园村服务站"))}})
+	if r.Status != http.StatusBadRequest || !regexp.MustCompile(`(?s)<input id="phone"[^>]*value="12345"[^>]*>\s*<p class="field-error" id="phone-error">手机号不对`).MatchString(r.Body) {
+		t.Errorf("a wrong phone number: %d, not said next to the field", r.Status)
 	}
 
 	fert := productID(t, env, "复合肥", 13800)
