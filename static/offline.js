@@ -1,8 +1,8 @@
 // Offline use, as an enhancement: every page works without this script. On every page it
 // registers the service worker (static/sw.js) and sends quiz answers that were given with
 // no connection. A course page can save the course for offline study; the catalogue and the
-// offline page list saved courses; a lesson's quiz is graded in the page when there is no
-// connection and its answers are queued. Texts come from data- attributes the server wrote
+// offline page list saved courses; a lesson's quiz answers are queued when there is no
+// connection (the page holds no right answers: only the server grades). Texts come from data- attributes the server wrote
 // in the page's language. See docs/OFFLINE.md.
 (function () {
   'use strict';
@@ -90,7 +90,7 @@
     list.textContent = '';
     queue().forEach(function (it) {
       if (it.user !== user) return;
-      list.appendChild(make('li', fill(box.getAttribute('data-item'), { title: it.title, right: it.right, total: it.total }), 'waiting'));
+      list.appendChild(make('li', fill(box.getAttribute('data-item'), { title: it.title }), 'waiting'));
     });
     box.hidden = !list.children.length && !box.querySelector('ul.sent li');
   }
@@ -165,11 +165,12 @@
   }
 
   // The quiz: answers go to the server with fetch; when there is no connection they are
-  // graded here from the right answers the page carries, kept, and sent later.
-  var form = document.querySelector('form.quiz[data-grade]');
+  // kept and sent later, and the server grades them then.
+  var form = document.querySelector('form.quiz');
   if (form && window.fetch && window.localStorage && window.crypto && crypto.getRandomValues) {
     form.addEventListener('submit', function (e) {
       e.preventDefault();
+      if (unanswered()) return;
       var fields = [];
       new FormData(form).forEach(function (v, k) { fields.push([k, String(v)]); });
       var button = form.querySelector('button[type=submit]');
@@ -197,28 +198,7 @@
     });
   }
 
-  // keep grades the answers in the page and queues them. Answers that may have reached the
-  // server (the connection broke while sending) keep their key, so the server counts them
-  // once whatever happened; answers never sent get a fresh key, their own attempt.
-  function keep(fields, maybeSent) {
-    var grade = JSON.parse(form.getAttribute('data-grade'));
-    var chosen = {};
-    fields.forEach(function (f) { if (/^q\d+$/.test(f[0])) (chosen[f[0]] = chosen[f[0]] || []).push(f[1]); });
-    var right = 0, total = 0, missing = false;
-    Object.keys(grade.answers).forEach(function (q) {
-      total++;
-      if (!chosen[q]) { missing = true; return; }
-      var ok = chosen[q].slice().sort().join() === grade.answers[q].slice().sort().join();
-      if (ok) right++;
-      var input = form.querySelector('input[name="' + q + '"]');
-      var set = input && input.closest('fieldset');
-      if (set) {
-        set.classList.remove('right', 'wrong');
-        set.classList.add(ok ? 'right' : 'wrong');
-        var v = set.querySelector('.verdict') || set.insertBefore(make('p', '', 'verdict'), set.querySelector('label'));
-        v.textContent = form.getAttribute(ok ? 'data-right' : 'data-wrong');
-      }
-    });
+  function resultBox() {
     var result = byId('offline-result');
     if (!result) {
       result = make('div', '', 'notice');
@@ -228,15 +208,38 @@
     }
     result.textContent = '';
     result.hidden = false;
-    if (missing) {
-      result.appendChild(make('p', form.getAttribute('data-unanswered')));
-      return;
+    return result;
+  }
+
+  // unanswered names the first question without an answer and takes the learner to it (a
+  // question of several answers has no "required" the browser could check).
+  function unanswered() {
+    var sets = form.querySelectorAll('fieldset.question');
+    var old = form.querySelector('.js-missing');
+    if (old) old.parentNode.removeChild(old);
+    for (var i = 0; i < sets.length; i++) {
+      if (!sets[i].querySelector('input:checked')) {
+        var say = make('p', fill(form.getAttribute('data-unanswered'), { n: i + 1 }), 'field-error js-missing');
+        say.setAttribute('role', 'alert');
+        sets[i].insertBefore(say, sets[i].querySelector('legend').nextSibling);
+        sets[i].scrollIntoView();
+        var first = sets[i].querySelector('input');
+        if (first) first.focus();
+        return true;
+      }
     }
+    return false;
+  }
+
+  // keep queues the answers. Answers that may have reached the server (the connection broke
+  // while sending) keep their key, so the server counts them once whatever happened; answers
+  // never sent get a fresh key, their own attempt.
+  function keep(fields, maybeSent) {
+    var result = resultBox();
     var keyField = form.querySelector('input[name=key]');
     var item = {
       id: maybeSent ? keyField.value : newKey(keyField.value), user: form.querySelector('input[name=learner]').value, action: form.getAttribute('action'),
-      title: (document.querySelector('#lesson h1') || document).textContent,
-      right: right, total: total, at: Date.now(), fields: []
+      title: (document.querySelector('#lesson h1') || document).textContent, at: Date.now(), fields: []
     };
     fields.forEach(function (f) { item.fields.push([f[0], f[0] === 'key' ? item.id : f[1]]); });
     var q = queue();
@@ -244,10 +247,6 @@
     saveQueue(q);
     keyField.value = newKey(keyField.value); // answering again on this page is another attempt
     result.setAttribute('data-id', item.id);
-    var score = make('p');
-    score.appendChild(make('strong', fill(form.getAttribute('data-local'), { right: right, total: total })));
-    score.appendChild(document.createTextNode(' ' + form.getAttribute(right >= grade.pass ? 'data-passed' : 'data-failed')));
-    result.appendChild(score);
     result.appendChild(make('p', form.getAttribute('data-queued')));
     result.scrollIntoView();
     showQueue();

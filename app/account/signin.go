@@ -54,11 +54,15 @@ func (s *Service) SignInPIN(ctx context.Context, phone, pin, ip string) (*User, 
 // reveal which exist.
 func (s *Service) signIn(ctx context.Context, key, ip string, find func(*gorm.DB, *User) error, verify func(*User) bool) (*User, error) {
 	ok, err := s.reserve(ctx, key, ip)
+	if errors.Is(err, errRefused) {
+		return nil, errs.New(errs.TooMany, "error.too_many_attempts").With("Scope", "account")
+	}
+	if errors.Is(err, errRefusedIP) {
+		// Not this account's failures: the whole address (a service centre) is locked.
+		return nil, errs.New(errs.TooMany, "error.too_many_attempts").With("Scope", "ip")
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, errs.New(errs.TooMany, "error.too_many_attempts")
 	}
 	var u User
 	err = find(s.db.WithContext(ctx), &u)
@@ -74,7 +78,7 @@ func (s *Service) signIn(ctx context.Context, key, ip string, find func(*gorm.DB
 	// does not confirm a guess.
 	ok = verify(&u) && err == nil && u.Active
 	if !ok {
-		return nil, errs.New(errs.Unauthorized, "error.login_failed")
+		return nil, errs.New(errs.Unauthorized, "error.login_failed").With("Left", s.triesLeft(ctx, key))
 	}
 	if err := s.release(ctx, key, ip); err != nil {
 		return nil, err

@@ -184,3 +184,45 @@ func TestEnsureAdminConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestPINTriesLeftAndPartnerReset: a wrong PIN says how many tries the phone number has left
+// (the same for a number nobody has); the partner of the villager's centre, and no other,
+// sets a new PIN, which lifts the lock and ends the villager's sessions.
+func TestPINTriesLeftAndPartnerReset(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		token, err := w.svc.StartSession(w.ctx, w.villagerA1, "", "192.0.2.1", "test")
+		must(t, err)
+		for _, phone := range []string{"13800000001", "13999999999"} {
+			for try := 1; try <= 5; try++ {
+				_, err := w.svc.SignInPIN(w.ctx, phone, "975310", "192.0.2.1")
+				e := wantErr(t, err, errs.Unauthorized, "error.login_failed")
+				if left := e.Args["Left"]; left != 5-try {
+					t.Errorf("%s try %d: %v tries left, want %d", phone, try, left, 5-try)
+				}
+			}
+		}
+		_, err = w.svc.SignInPIN(w.ctx, "13800000001", fixturePIN, "192.0.2.1")
+		wantErr(t, err, errs.TooMany, "")
+
+		if _, err := w.svc.ResetVillagerPIN(w.ctx, w.partnerB1, w.villagerA1.ID, "605182"); !errs.Is(err, errs.NotFound) {
+			t.Errorf("another centre's partner: %v, want not found", err)
+		}
+		if _, err := w.svc.ResetVillagerPIN(w.ctx, w.partnerA1, w.villagerA1.ID, "111111"); !errs.Is(err, errs.Invalid) {
+			t.Errorf("an easy PIN: %v, want invalid", err)
+		}
+		if _, err := w.svc.ResetVillagerPIN(w.ctx, w.partnerA1, w.partnerA1.ID, "605182"); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a partner's own account: %v, want not found", err)
+		}
+		if _, err := w.svc.ResetVillagerPIN(w.ctx, w.partnerA1, w.villagerA1.ID, "605182"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.SignInPIN(w.ctx, "13800000001", "605182", "192.0.2.1"); err != nil {
+			t.Errorf("the new PIN, right after the lock: %v", err)
+		}
+		if _, err := w.svc.SessionUser(w.ctx, token); err == nil {
+			t.Error("a session from before the new PIN still works")
+		}
+	})
+}

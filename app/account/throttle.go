@@ -42,8 +42,8 @@ func throttleKey(kind, id string) string {
 
 // reserve counts one attempt against the account key and the client IP's key before the
 // secret is checked, and reports false (counting nothing) when either has reached its limit
-// in the current window. Each key is one upsert whose WHERE refuses a key at its limit, so
-// parallel attempts, here or on another instance, cannot all pass a check that is read
+// in the current window, with errRefused or errRefusedIP saying which. Each key is one upsert
+// whose WHERE refuses a key at its limit, so parallel attempts, here or on another instance, cannot all pass a check that is read
 // before the slow hash and written after it: at most the limit are ever evaluated. A
 // reservation stays as a failure unless release gives it back.
 func (s *Service) reserve(ctx context.Context, acctKey, ip string) (bool, error) {
@@ -68,18 +68,24 @@ func (s *Service) reserve(ctx context.Context, acctKey, ip string) (bool, error)
 				return errs.Wrap(res.Error, "reserve sign-in attempt")
 			}
 			if res.RowsAffected == 0 {
-				return errRefused // roll back the other key's count
+				if k.key != acctKey {
+					return errRefusedIP // roll back the account key's count
+				}
+				return errRefused
 			}
 		}
 		return nil
 	})
-	if errors.Is(err, errRefused) {
-		return false, nil
+	if errors.Is(err, errRefused) || errors.Is(err, errRefusedIP) {
+		return false, err
 	}
 	return err == nil, err
 }
 
-var errRefused = errors.New("throttled")
+var (
+	errRefused   = errors.New("throttled: the account")
+	errRefusedIP = errors.New("throttled: the client's address")
+)
 
 // release gives back an attempt that turned out not to be a failure: a successful sign-in
 // forgets the account's failures and returns its one count to the IP.
@@ -92,4 +98,17 @@ func (s *Service) release(ctx context.Context, acctKey, ip string) error {
 			Update("failures", gorm.Expr("failures - 1")).Error
 		return errs.Wrap(err, "release sign-in attempt")
 	})
+}
+
+// triesLeft is how many more sign-ins the account key may try in its window, after the
+// failure just counted: what a person is told after a wrong PIN. Every key counts the same
+// way, known account or not, so the number reveals nothing about which exist. It is -1 when
+// the count cannot be read (the message then leaves the number out).
+func (s *Service) triesLeft(ctx context.Context, acctKey string) int {
+	var t loginThrottle
+	err := s.db.WithContext(ctx).Where("key = ?", acctKey).Limit(1).Find(&t).Error
+	if err != nil {
+		return -1
+	}
+	return max(0, accountMaxFailure-t.Failures)
 }

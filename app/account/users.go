@@ -447,3 +447,34 @@ func (s *Service) VillagersOf(ctx context.Context, actor *User, centreID uint) (
 	err := s.db.WithContext(ctx).Where("role = ? AND centre_id = ?", RoleVillager, centreID).Order("name, id").Find(&us).Error
 	return us, errs.Wrap(err, "list villagers")
 }
+
+// ResetVillagerPIN sets a new PIN for a villager of the partner's own centre (a villager who
+// forgot theirs), ends the villager's sessions (as an admin's reset does) and lifts the lock
+// on their phone number so they can sign in with the new PIN at once. Another centre's
+// villager, or anyone but a villager, is NotFound.
+func (s *Service) ResetVillagerPIN(ctx context.Context, partner *User, villagerID uint, pin string) (*User, error) {
+	v, err := s.AssistTarget(ctx, partner, villagerID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckPIN(pin); err != nil {
+		return nil, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", v.ID).Updates(map[string]any{"pin_hash": s.pins.Hash(pin), "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		// As with an admin's reset: the old PIN may be known to someone else.
+		if err := tx.Where("user_id = ?", v.ID).Delete(&Session{}).Error; err != nil {
+			return err
+		}
+		if v.Phone == nil {
+			return nil
+		}
+		return tx.Where("key = ?", accountKey("pin", *v.Phone)).Delete(&loginThrottle{}).Error
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "reset PIN")
+	}
+	return v, nil
+}

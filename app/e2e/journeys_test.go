@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"regexp"
@@ -140,7 +141,9 @@ func TestJourneyPartner(t *testing.T) {
 				t.Helper()
 				for _, q := range text.Quiz.Questions {
 					for _, o := range a[q.ID] {
-						j.do("answer "+q.ID, chromedp.Click(css(fmt.Sprintf(`form.quiz input[name=%q][value=%q]`, q.ID, o))))
+						// By the option's text, as a person does: the form names options by place, not id.
+						text, _ := json.Marshal(plain(string(q.Options[o[0]-'a'].Text)))
+						j.eval("answer "+q.ID, fmt.Sprintf(`(() => { const i = [...document.querySelectorAll("form.quiz input[name=%s]")].find(i => i.parentElement.textContent.trim() === %s); i.click(); return i.value })()`, q.ID, text))
 					}
 				}
 				j.do("submit the quiz", chromedp.Click(css(`form.quiz button[type=submit]`)))
@@ -150,7 +153,7 @@ func TestJourneyPartner(t *testing.T) {
 			if got := j.eval("read the result", `document.querySelector("#result").className`); got != "notice" {
 				t.Fatalf("all answers wrong, yet the result is %q", got)
 			}
-			if n := get(t, j.ctx, "count feedback", chromedp.Evaluate[int](`[...document.querySelectorAll(".question.wrong")].filter(q => q.querySelector(".is-correct .why")).length`)); n != len(text.Quiz.Questions) {
+			if n := get(t, j.ctx, "count feedback", chromedp.Evaluate[int](`[...document.querySelectorAll(".question.q-wrong")].filter(q => q.querySelector(".is-correct .why")).length`)); n != len(text.Quiz.Questions) {
 				t.Errorf("feedback shows the right answer and why for %d of %d wrong questions", n, len(text.Quiz.Questions))
 			}
 			j.check("quiz failed")

@@ -111,7 +111,7 @@ func TestQuizBadInputChangesNothing(t *testing.T) {
 		status int
 		msg    string
 	}{
-		"unanswered question": {url.Values{"key": {key}, "q1": full["q1"]}, 400, "还有题没做"},
+		"unanswered question": {url.Values{"key": {key}, "q1": full["q1"]}, 400, "第 2 题还没有选答案"},
 		"unknown option":      {with(full, "q1", "z"), 400, "对不上"},
 		"unknown question":    {with(full, "q99", "a"), 400, "对不上"},
 		"stale key":           {with(full, "key", "short"), 400, "过期"},
@@ -125,8 +125,8 @@ func TestQuizBadInputChangesNothing(t *testing.T) {
 	}
 	// The form comes back with what was chosen still ticked, so nothing is answered twice.
 	r := c.Post(l.URL()+"/quiz", url.Values{"key": {key}, "q1": full["q1"]})
-	ticked := regexp.MustCompile(`name="q1" value="` + regexp.QuoteMeta(full.Get("q1")) + `" checked>`)
-	if !ticked.MatchString(r.Body) || strings.Count(r.Body, " checked>") != 1 {
+	ticked := regexp.MustCompile(`name="q1" value="\d" checked required> <span>` + regexp.QuoteMeta(string(correctOption(l, "q1").Text)) + `<`)
+	if !ticked.MatchString(r.Body) || strings.Count(r.Body, " checked") != 1 {
 		t.Errorf("the form shown again does not keep q1=%s ticked (and only it)", full.Get("q1"))
 	}
 	if n := countRows(t, env, "quiz_attempts", "1 = 1"); n != 0 {

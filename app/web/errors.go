@@ -38,7 +38,44 @@ var messageOf = map[int]string{
 
 type errorView struct {
 	Status  int
+	Heading string // a plain sentence for the kind of trouble, never a code
 	Message string
+	Back    string // where the person was (a same-site path), or ""
+	Home    string // the person's home
+}
+
+// headingOf is the catalog key of the error page's heading for a status: what happened,
+// in words, so the page never shows a code.
+func headingOf(status int) string {
+	switch {
+	case status == http.StatusForbidden:
+		return "error.heading.forbidden"
+	case status == http.StatusNotFound:
+		return "error.heading.not_found"
+	case status == http.StatusTooManyRequests:
+		return "error.heading.too_many"
+	case status == http.StatusServiceUnavailable:
+		return "error.heading.busy"
+	case status < 500:
+		return "error.heading.not_done"
+	}
+	return "error.title"
+}
+
+// backOf is where the person came from, when the browser said so (Referer, sent only within
+// the site by the Referrer-Policy) and it is a page of this site other than the one that
+// failed: its path and query only, so the link cannot lead elsewhere.
+func backOf(c echo.Context) string {
+	req := c.Request()
+	ref, err := url.Parse(req.Header.Get("Referer"))
+	if err != nil || ref.Host != req.Host || !strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") {
+		return ""
+	}
+	back := ref.RequestURI()
+	if req.Method == http.MethodGet && back == req.URL.RequestURI() {
+		return ""
+	}
+	return back
 }
 
 // handleError turns any error into a status and a translated page. Only internal errors
@@ -99,7 +136,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := s.newPage(c, "error", nil)
-	p.Data = errorView{Status: status, Message: p.T(key, args)}
+	home := "/"
+	if p.User != nil {
+		home = homeFor(p.User)
+	}
+	p.Data = errorView{Status: status, Heading: p.T(headingOf(status)), Message: p.T(key, args), Back: backOf(c), Home: home}
 	if rerr := s.render(c, status, p); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		c.String(status, http.StatusText(status))

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"html"
@@ -29,6 +28,7 @@ type taskRow struct {
 type optionRow struct {
 	*course.Option
 	Chosen bool
+	Pos    int // its place in this attempt's order, from 1: what the form sends (optionValue)
 }
 
 type questionRow struct {
@@ -63,9 +63,6 @@ type lessonView struct {
 
 // KB is the lesson's size, for people who pay for their data.
 func (v *lessonView) KB() int { return (v.Text.Bytes + 1023) / 1024 }
-
-// Grade is what the page needs to grade the quiz offline (offlineGrade).
-func (v *lessonView) Grade() (string, error) { return offlineGrade(v.Lesson, v.PassMark) }
 
 // LockedTitle is the title of a prerequisite, in the page's language.
 func (v lessonView) LockedTitle(l *course.Lesson) string { return l.In(v.Lang).Title }
@@ -108,7 +105,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	}
 	for _, t := range l.Tasks {
 		tc, done := sn.Tasks[t]
-		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(tc.Evidence))})
+		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(evidenceText(s.translatorOf(c), tc.Evidence)))})
 	}
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert
@@ -170,27 +167,6 @@ func quizKey(session string, learner uint, l *course.Lesson, attempts int) strin
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// offlineGrade is what the page needs to grade the quiz without a connection: the pass mark
-// and the right option ids of each question. Only static/offline.js reads it; the server
-// grades every attempt again when it arrives, and its grade is the one that counts.
-func offlineGrade(l *course.Lesson, pass int) (string, error) {
-	g := struct {
-		Pass    int                 `json:"pass"`
-		Answers map[string][]string `json:"answers"`
-	}{Pass: pass, Answers: map[string][]string{}}
-	for _, q := range l.In(course.Langs[0]).Quiz.Questions {
-		right := []string{}
-		for _, o := range q.Options {
-			if o.Correct {
-				right = append(right, o.ID)
-			}
-		}
-		g.Answers[q.ID] = right
-	}
-	b, err := json.Marshal(g)
-	return string(b), err
-}
-
 // shuffled returns the questions with their options in the order of one attempt, which
 // follows from its key (the part before any "-", so answers queued offline keep the order
 // of the page they were given on): each attempt has its own order, so the right answer is
@@ -212,7 +188,34 @@ func shuffled(qs []course.Question, key string) []questionRow {
 		if q.Kind != course.TrueFalse {
 			r.Shuffle(len(row.Options), func(a, b int) { row.Options[a], row.Options[b] = row.Options[b], row.Options[a] })
 		}
+		for j := range row.Options {
+			row.Options[j].Pos = j + 1
+		}
 		out[i] = row
+	}
+	return out
+}
+
+// optionIDs turns the answers a quiz form sent into option ids. The form names each option by
+// its place in the attempt's order ("1", "2", …), not by its id: ids follow the order the
+// author wrote the options in, and authors often write the right one first, so an id in the
+// page's source would give the answer away. The attempt's key sets the order (shuffled).
+// An option id ("a", "b", …: answers queued by an older page, scripts) is taken as it is.
+func optionIDs(l *course.Lesson, key string, a course.Answers) course.Answers {
+	out := make(course.Answers, len(a))
+	rows := shuffled(l.In(course.Langs[0]).Quiz.Questions, key)
+	byID := make(map[string]*questionRow, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+	}
+	for qid, values := range a {
+		q := byID[qid]
+		for _, v := range values {
+			if n, err := strconv.Atoi(v); err == nil && q != nil && n >= 1 && n <= len(q.Options) {
+				v = q.Options[n-1].ID
+			}
+			out[qid] = append(out[qid], v)
+		}
 	}
 	return out
 }

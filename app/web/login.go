@@ -64,8 +64,30 @@ func (s *Server) signInFailed(c echo.Context, page string, v loginView, err erro
 		return err
 	}
 	p := s.newPage(c, page, v)
-	p.Error = p.T(err.(*errs.Error).Key)
+	e := err.(*errs.Error)
+	p.Error = p.T(e.Key)
+	if page == "login_pin" {
+		p.Error, p.ErrField = pinFailure(p, e), "phone"
+	}
 	return s.render(c, status, p)
+}
+
+// pinFailure says what went wrong with a villager's sign-in in the words of the form (phone
+// number and PIN, not user name and password): how many tries this phone number has left,
+// and that the centre's partner can set a new PIN.
+func pinFailure(p *Page, e *errs.Error) string {
+	left, known := e.Args["Left"].(int)
+	switch {
+	case e.Code == errs.TooMany && e.Args["Scope"] == "ip":
+		return p.T("error.pin_locked_place")
+	case e.Code == errs.TooMany:
+		return p.T("error.pin_locked")
+	case !known || left < 0:
+		return p.T("error.pin_failed")
+	case left == 0:
+		return p.T("error.pin_locked")
+	}
+	return p.T("error.pin_failed_left", "Left", left)
 }
 
 // signedIn starts a fresh session (destroying any session this browser had) and sends the

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"html/template"
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"cunlu/app/account"
@@ -104,9 +107,75 @@ func (s *Server) villagerCreate(c echo.Context) error {
 		return err
 	}
 	f := account.VillagerForm{Name: c.FormValue("name"), Phone: c.FormValue("phone"), PIN: c.FormValue("pin"), CentreID: formUint(c, "centre_id")}
-	if _, err := s.accounts.RegisterVillager(c.Request().Context(), currentUser(c), f); err != nil {
+	u, err := s.accounts.RegisterVillager(c.Request().Context(), currentUser(c), f)
+	if err != nil {
 		f.PIN = ""
 		return s.showFormError(c, "villager_new", villagersView{Centre: centre, Form: f}, err)
 	}
-	return s.redirectFlash(c, "/partner/villagers", "flash.villager_registered")
+	return s.showSlip(c, u, centre, f.PIN, "flash.villager_registered")
+}
+
+type slipView struct {
+	Villager  *account.User
+	Centre    *account.Centre
+	PIN       string // as the partner typed it: only the hash is stored, this page is its one showing
+	SignInURL string
+	QR        template.HTML
+}
+
+// showSlip answers the POST that set a villager's PIN with the hand-over slip: a screen for
+// the partner to show the villager or keep as a screenshot (WeChat cannot print), with the
+// name, phone number, how to sign in, a QR code of the sign-in page and the PIN. It is the
+// answer to the POST itself, sent no-store (render), not a redirect: the PIN is not stored
+// in clear anywhere, so no later page could show it, and a reload does not show it again.
+func (s *Server) showSlip(c echo.Context, u *account.User, centre *account.Centre, pin, flash string) error {
+	v := slipView{Villager: u, Centre: centre, PIN: pin, SignInURL: s.baseURL.String() + "/login/pin"}
+	var err error
+	if v.QR, err = qrSVG(v.SignInURL); err != nil {
+		return err
+	}
+	p := s.newPage(c, "villager_slip", v)
+	p.Flash = p.T(flash)
+	return s.render(c, http.StatusOK, p)
+}
+
+type villagerPINView struct {
+	Villager *account.User
+}
+
+// villagerPINShow is GET /partner/villagers/:id/pin: set a new PIN for a villager of my
+// centre who forgot theirs.
+func (s *Server) villagerPINShow(c echo.Context) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.accounts.AssistTarget(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return s.show(c, "villager_pin", villagerPINView{Villager: v})
+}
+
+// villagerPINReset is POST /partner/villagers/:id/pin (field pin): the new PIN, then the
+// hand-over slip with it, shown this once.
+func (s *Server) villagerPINReset(c echo.Context) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	centre, err := s.partnerCentre(c)
+	if err != nil {
+		return err
+	}
+	ctx, u := c.Request().Context(), currentUser(c)
+	v, err := s.accounts.ResetVillagerPIN(ctx, u, id, c.FormValue("pin"))
+	if err != nil {
+		target, terr := s.accounts.AssistTarget(ctx, u, id)
+		if terr != nil {
+			return terr
+		}
+		return s.showFormError(c, "villager_pin", villagerPINView{Villager: target}, err)
+	}
+	return s.showSlip(c, v, centre, c.FormValue("pin"), "flash.pin_reset")
 }

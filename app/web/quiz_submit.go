@@ -37,7 +37,8 @@ func (s *Server) quizSubmit(c echo.Context) error {
 		}
 	}
 	lang := s.langOf(c)
-	sub := progress.Submission{Key: c.FormValue("key"), Lang: lang, Answers: answers}
+	key := c.FormValue("key")
+	sub := progress.Submission{Key: key, Lang: lang, Answers: optionIDs(l, key, answers)}
 	if err := everyQuestionAnswered(l, answers); err != nil {
 		return s.quizFormError(c, sub, err)
 	}
@@ -63,10 +64,12 @@ func (s *Server) quizSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
+// everyQuestionAnswered names the first question without an answer (by its number on the
+// page), so the page can say which and take the learner to it.
 func everyQuestionAnswered(l *course.Lesson, a course.Answers) error {
-	for _, q := range l.In(course.Langs[0]).Quiz.Questions {
+	for i, q := range l.In(course.Langs[0]).Quiz.Questions {
 		if len(a[q.ID]) == 0 {
-			return errs.New(errs.Invalid, "error.quiz_unanswered")
+			return errs.Field(q.ID, "error.quiz_unanswered").With("N", i+1)
 		}
 	}
 	return nil
@@ -99,6 +102,7 @@ func (s *Server) quizFormError(c echo.Context, sub progress.Submission, err erro
 	}
 	p := s.newPage(c, "lesson", v)
 	p.Error = p.T(e.Key, e.Args)
+	p.ErrField = e.Field
 	status := http.StatusBadRequest
 	if e.Code == errs.Conflict {
 		status = http.StatusConflict

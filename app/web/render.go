@@ -226,7 +226,7 @@ func (s *Server) newPage(c echo.Context, name string, data any) *Page {
 		tr = s.cat.translator(s.requestLang(c))
 	}
 	csrf, _ := c.Get("csrf").(string)
-	p := &Page{Translator: tr, Name: name, User: currentUser(c), CSRF: csrf, Path: c.Request().URL.RequestURI(), Data: data, Languages: Languages}
+	p := &Page{Translator: tr, Name: name, User: currentUser(c), CSRF: csrf, Path: pageAddress(c), Data: data, Languages: Languages}
 	if p.User != nil {
 		p.UserID = strconv.FormatUint(uint64(p.User.ID), 10)
 	}
@@ -234,6 +234,20 @@ func (s *Server) newPage(c echo.Context, name string, data any) *Page {
 		p.Flash = tr.T(key)
 	}
 	return p
+}
+
+// pageAddress is the address a page is at, to come back to after switching language. A page
+// that answers a POST (a form shown again, the hand-over slip) has no address of its own
+// (GET there is "method not allowed"): it is the form's page, which the browser named in
+// Referer, or home.
+func pageAddress(c echo.Context) string {
+	if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
+		return c.Request().URL.RequestURI()
+	}
+	if back := backOf(c); back != "" {
+		return back
+	}
+	return "/"
 }
 
 // render executes a page into a buffer first, so a template error becomes a clean 500

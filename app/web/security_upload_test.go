@@ -184,7 +184,7 @@ func TestSecurityPhotoDecodingIsBounded(t *testing.T) {
 	runtime.ReadMemStats(&mem)
 	for r := range results {
 		m := errorMessage.FindStringSubmatch(r.Body)
-		if r.Status != http.StatusBadRequest || m == nil || !strings.Contains(m[1], "尺寸太大") || !strings.Contains(r.Body, `aria-describedby="photo-hint" aria-invalid="true"`) {
+		if r.Status != http.StatusBadRequest || m == nil || !strings.Contains(m[1], "尺寸太大") || !strings.Contains(r.Body, `aria-describedby="photo-error photo-hint" aria-invalid="true"`) {
 			t.Errorf("hostile PNG: status %d, message %v; want 400 saying so at the photo field", r.Status, m)
 		}
 	}

@@ -192,24 +192,41 @@ func (s *Server) shopProduct(c echo.Context) error {
 type productView struct {
 	*sandbox.ProductPage
 	Mine []sandbox.LearnerReview
+	Qty  string // the quantity typed into a refused "add to cart"
 }
 
 // cartAdd is POST /shop/cart (fields product_id, qty, from; from=undo puts back a line
 // just removed).
 func (s *Server) cartAdd(c echo.Context) error {
-	qty, err := formInt(c, "qty")
-	if err != nil {
-		return err
-	}
+	ctx, o := c.Request().Context(), shopperOf(c).Owner
 	id := formUint(c, "product_id")
-	if err := s.shop.AddToCart(c.Request().Context(), shopperOf(c).Owner, id, qty, c.FormValue("from") == "compare"); err != nil {
+	qty, err := formInt(c, "qty")
+	if err == nil {
+		err = s.shop.AddToCart(ctx, o, id, qty, c.FormValue("from") == "compare")
+	}
+	if err == nil {
+		flash := "flash.shop_added"
+		if c.FormValue("from") == "undo" {
+			flash = "flash.shop_put_back"
+		}
+		return s.afterChange(c, "/shop/cart", flash)
+	}
+	// A quantity the shop refuses is said next to it on the product page, as typed.
+	if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 		return err
 	}
-	flash := "flash.shop_added"
-	if c.FormValue("from") == "undo" {
-		flash = "flash.shop_put_back"
+	pp, perr := s.shop.ProductPage(ctx, o, id)
+	if perr != nil {
+		return perr
 	}
-	return s.afterChange(c, "/shop/cart", flash)
+	mine, merr := s.shop.Reviews(ctx, o, id)
+	if merr != nil {
+		return merr
+	}
+	if e, ok := err.(*errs.Error); ok && e.Field == "" {
+		err = &errs.Error{Code: e.Code, Key: e.Key, Args: e.Args, Field: "qty"}
+	}
+	return s.shopFormError(c, "shop_product", productView{ProductPage: pp, Mine: mine, Qty: c.FormValue("qty")}, err)
 }
 
 // cartUpdate is POST /shop/cart/:id (field qty, from the − and + buttons; 0 removes the

@@ -180,7 +180,9 @@ func (s *Server) orderAction(c echo.Context, act func(id uint) error, flash stri
 		return err
 	}
 	if err := act(id); err != nil {
-		if !errs.Is(err, errs.Invalid) {
+		// Bad input, and a step the order's state no longer allows (a second tap on "pick
+		// up"), are said on the order page itself, not on an error page.
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
 		v, verr := s.orderData(c, id)
@@ -218,8 +220,11 @@ func (s *Server) shopReturn(c echo.Context) error {
 // shopReview is POST /shop/orders/:id/review (fields product_id, stars, text). Stars
 // missing or not a number read as 0, which the sandbox refuses next to the stars.
 func (s *Server) shopReview(c echo.Context) error {
-	stars, _ := strconv.Atoi(strings.TrimSpace(c.FormValue("stars")))
 	return s.orderAction(c, func(id uint) error {
+		stars, err := strconv.Atoi(strings.TrimSpace(c.FormValue("stars")))
+		if err != nil {
+			return errs.Field("stars", "shop.error.stars")
+		}
 		return s.shop.WriteReview(c.Request().Context(), shopperOf(c).Owner, id, formUint(c, "product_id"), stars, c.FormValue("text"))
 	}, "flash.shop_reviewed")
 }

@@ -108,6 +108,9 @@ type listingView struct {
 	Form    listingForm
 	Score   int
 	Tips    []string
+	// PhotoAgain: a photo was chosen but the listing was refused. A browser cannot fill a
+	// file field again, so the page says next to it that the photo must be chosen again.
+	PhotoAgain bool
 }
 
 // listingForm keeps what was typed (prices as typed, in yuan) to show it again.
@@ -166,6 +169,8 @@ func (s *Server) sellListingSave(c echo.Context) error {
 		}
 		v.Listing = l
 	}
+	fh, ferr := c.FormFile("photo")
+	v.PhotoAgain = ferr == nil && fh.Size > 0
 	fail := func(err error) error { return s.shopFormError(c, "sell_listing", v, err) }
 	f := sandbox.ListingForm{Title: typed.Title, Description: typed.Description}
 	var err error
@@ -178,7 +183,7 @@ func (s *Server) sellListingSave(c echo.Context) error {
 	if f.Stock, err = strconv.Atoi(strings.TrimSpace(typed.Stock)); err != nil {
 		return fail(errs.Field("stock", "sell.error.stock"))
 	}
-	if fh, ferr := c.FormFile("photo"); ferr == nil {
+	if ferr == nil {
 		file, err := fh.Open()
 		if err != nil {
 			return fail(errs.Field("photo", "sell.error.photo_unreadable"))
@@ -230,7 +235,9 @@ func (s *Server) sellWait(c echo.Context) error {
 }
 
 type salesView struct {
-	Sales []sandbox.SellOrder
+	Sales    []sandbox.SellOrder
+	Refused  uint   // the sale whose step was refused
+	Tracking string // the tracking number typed there
 }
 
 // sellOrders is GET /shop/sell/orders.
@@ -250,12 +257,12 @@ func (s *Server) sellOrderAct(c echo.Context) error {
 		return err
 	}
 	if err := s.shop.AdvanceSale(c.Request().Context(), shopperOf(c).Owner, id, c.FormValue("action"), c.FormValue("tracking")); err != nil {
-		if errs.Is(err, errs.Invalid) {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 			sales, lerr := s.shop.SellOrders(c.Request().Context(), shopperOf(c).Owner)
 			if lerr != nil {
 				return lerr
 			}
-			return s.shopFormError(c, "sell_orders", salesView{Sales: sales}, err)
+			return s.shopFormError(c, "sell_orders", salesView{Sales: sales, Refused: id, Tracking: c.FormValue("tracking")}, err)
 		}
 		return err
 	}
@@ -284,7 +291,7 @@ func (s *Server) sellReply(c echo.Context) error {
 		return err
 	}
 	if err := s.shop.Reply(c.Request().Context(), shopperOf(c).Owner, id, c.FormValue("reply")); err != nil {
-		if errs.Is(err, errs.Invalid) {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 			ms, lerr := s.shop.Messages(c.Request().Context(), shopperOf(c).Owner)
 			if lerr != nil {
 				return lerr

@@ -194,9 +194,17 @@ type ticketRow struct {
 
 // travelTickets is GET /shop/travel/tickets.
 func (s *Server) travelTickets(c echo.Context) error {
-	ts, err := s.shop.Tickets(c.Request().Context(), shopperOf(c).Owner)
+	rows, err := s.ticketRows(c)
 	if err != nil {
 		return err
+	}
+	return s.showShop(c, "travel_tickets", rows)
+}
+
+func (s *Server) ticketRows(c echo.Context) ([]ticketRow, error) {
+	ts, err := s.shop.Tickets(c.Request().Context(), shopperOf(c).Owner)
+	if err != nil {
+		return nil, err
 	}
 	now := shopperOf(c).SimNow
 	rows := make([]ticketRow, 0, len(ts))
@@ -210,7 +218,7 @@ func (s *Server) travelTickets(c echo.Context) error {
 		}
 		rows = append(rows, r)
 	}
-	return s.showShop(c, "travel_tickets", rows)
+	return rows, nil
 }
 
 // travelRefund is POST /shop/travel/tickets/:id/refund.
@@ -220,7 +228,15 @@ func (s *Server) travelRefund(c echo.Context) error {
 		return err
 	}
 	if err := s.shop.Refund(c.Request().Context(), shopperOf(c).Owner, s.shop.Timetable, id); err != nil {
-		return err
+		if !errs.Is(err, errs.Conflict) && !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		// Already refunded, or the train has left: said on the tickets page.
+		rows, rerr := s.ticketRows(c)
+		if rerr != nil {
+			return rerr
+		}
+		return s.shopFormError(c, "travel_tickets", rows, err)
 	}
 	return s.afterChange(c, "/shop/travel/tickets", "flash.ticket_refunded")
 }
@@ -276,7 +292,20 @@ func (s *Server) inboxAct(c echo.Context) error {
 		return err
 	}
 	reason := c.FormValue("reason")
-	m, err := s.shop.Act(c.Request().Context(), shopperOf(c).Owner, s.shop.Scenarios, id, c.FormValue("action"), reason)
+	ctx, o := c.Request().Context(), shopperOf(c).Owner
+	m, err := s.shop.Act(ctx, o, s.shop.Scenarios, id, c.FormValue("action"), reason)
+	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+		// Said on the message itself (a report without a reason, a second tap).
+		m, merr := s.shop.ScamMessage(ctx, o, id)
+		if merr != nil {
+			return merr
+		}
+		sc := s.shop.Scenarios.Get(m.Scenario)
+		if sc == nil {
+			return errNotFound
+		}
+		return s.shopFormError(c, "inbox_message", messageView{Message: m, Scenario: sc, Reasons: sandbox.ReportReasons}, err)
+	}
 	if err != nil {
 		return err
 	}

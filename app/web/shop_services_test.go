@@ -86,8 +86,12 @@ func TestSellingJourney(t *testing.T) {
 	so := fmt.Sprintf("/shop/sell/orders/%d", sale.ID)
 	c.Post(so, url.Values{"action": {"accept"}})
 	c.Post(so, url.Values{"action": {"pack"}})
-	if r := c.Post(so, url.Values{"action": {"ship"}, "tracking": {"no!"}}); r.Status != http.StatusBadRequest {
-		t.Errorf("bad tracking number: %d", r.Status)
+	if r := c.Post(so, url.Values{"action": {"ship"}, "tracking": {"no!"}}); r.Status != http.StatusBadRequest ||
+		!regexp.MustCompile(fmt.Sprintf(`<input id="tracking-%d"[^>]*value="no!"[^>]*>\s*<p class="field-error" id="tracking-%d-error">`, sale.ID, sale.ID)).MatchString(r.Body) {
+		t.Errorf("bad tracking number: %d, want 400 with the message next to that sale's field, as typed", r.Status)
+	}
+	if r := c.Post(so, url.Values{"action": {"accept"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "page-sell_orders") {
+		t.Errorf("a step the sale is past: %d, want 409 on the sales page", r.Status)
 	}
 	if r := c.Post(so, url.Values{"action": {"ship"}, "tracking": {"SF1234567890"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("ship: %d\n%s", r.Status, r.Body)
@@ -256,8 +260,8 @@ func TestTravelBookMaskAndRefund(t *testing.T) {
 	if r := c.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("refund: %d", r.Status)
 	}
-	if r := c.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusConflict {
-		t.Errorf("refunding twice: %d", r.Status)
+	if r := c.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "page-travel_tickets") {
+		t.Errorf("refunding twice: %d, want 409 on the tickets page (not an error page)", r.Status)
 	}
 	for _, task := range []string{"travel-book-bus", "travel-refund-ticket"} {
 		if !hasTask(t, env, "partner", task) {
@@ -296,8 +300,8 @@ func TestScamInboxAndListings(t *testing.T) {
 			}
 			fell = true
 		case scn.Scam && !reported:
-			if r := c.Post(path, url.Values{"action": {"reported"}, "reason": {"nonsense"}}); r.Status != http.StatusBadRequest {
-				t.Errorf("unknown reason: %d", r.Status)
+			if r := c.Post(path, url.Values{"action": {"reported"}, "reason": {"nonsense"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `<p class="field-error" id="reason-error">`) {
+				t.Errorf("unknown reason: %d, want 400 with the message next to the reason", r.Status)
 			}
 			c.Post(path, url.Values{"action": {"reported"}, "reason": {"impersonation"}})
 			if !hasTask(t, env, "villager", scn.Task) {

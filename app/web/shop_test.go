@@ -96,7 +96,7 @@ func TestShopBuyWithPickupTrackAndCollect(t *testing.T) {
 	}
 	// The lesson page shows the task as done, with the order as evidence.
 	lesson := c.Get("/courses/buying-online/how-online-shopping-works")
-	if !strings.Contains(lesson.Body, "已完成") || !strings.Contains(lesson.Body, "order CL") {
+	if !strings.Contains(lesson.Body, "已完成") || !strings.Contains(lesson.Body, "订单 CL") {
 		t.Error("lesson page does not show the practice task done with its evidence")
 	}
 	// Practice orders are not real sales: the catalogue's sales count did not move.

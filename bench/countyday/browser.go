@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"cunlu/app/course"
 )
 
 // A user is one virtual person in one browser: a cookie jar, one request at a time, and
@@ -193,20 +195,50 @@ type question struct {
 	name     string
 	multi    bool
 	options  []string
-	expected []string // from the form's data-grade (the offline grading), when given
+	expected []string // the values of its right options, from the answer key
 }
+
+// answerKey knows the right options of every quiz, by the quiz's address, the question and
+// the option's text as the page shows it: the page itself does not say which are right
+// (issue #18), so a learner who studied is played from the course files.
+type answerKey map[string]bool
+
+// loadAnswerKey reads the courses under dir (the repository's courses/).
+func loadAnswerKey(dir string) (answerKey, error) {
+	cat, _, err := course.Load(os.DirFS(dir), func(string) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	k := answerKey{}
+	for _, co := range cat.Courses {
+		for _, l := range co.Lessons {
+			for _, lang := range course.Langs {
+				for _, q := range l.In(lang).Quiz.Questions {
+					for _, o := range q.Options {
+						if o.Correct {
+							k[l.URL()+"/quiz\x00"+q.ID+"\x00"+string(o.Text)] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return k, nil
+}
+
+var reOptionLabel = regexp.MustCompile(`(?s)<label class="option">(<input\b[^>]*>) <span>(.*?)</span></label>`)
 
 // quizOf reads a lesson page's quiz form: nil when there is none or its button is disabled
 // (a locked lesson: a browser cannot submit it).
-func quizOf(page string) (*form, []question) {
+func quizOf(page string, key answerKey) (*form, []question) {
 	f := findForm(page, "/courses/")
 	if f == nil || !strings.HasSuffix(f.action, "/quiz") || reDisabled.MatchString(f.inner) {
 		return nil, nil
 	}
 	var qs []question
 	idx := map[string]int{}
-	for _, in := range reInput.FindAllString(f.inner, -1) {
-		a := attrs(in)
+	for _, m := range reOptionLabel.FindAllStringSubmatch(f.inner, -1) {
+		a := attrs(m[1])
 		if (a["type"] != "radio" && a["type"] != "checkbox") || !strings.HasPrefix(a["name"], "q") {
 			continue
 		}
@@ -217,13 +249,8 @@ func quizOf(page string) (*form, []question) {
 			qs = append(qs, question{name: a["name"], multi: a["type"] == "checkbox"})
 		}
 		qs[i].options = append(qs[i].options, a["value"])
-	}
-	var grade struct {
-		Answers map[string][]string `json:"answers"`
-	}
-	if g := attrs(f.tag)["data-grade"]; g != "" && json.Unmarshal([]byte(g), &grade) == nil {
-		for i := range qs {
-			qs[i].expected = grade.Answers[qs[i].name]
+		if key[f.action+"\x00"+a["name"]+"\x00"+m[2]] {
+			qs[i].expected = append(qs[i].expected, a["value"])
 		}
 	}
 	if len(qs) == 0 {

@@ -29,7 +29,7 @@ func TestEveryModeAgainstTheApp(t *testing.T) {
 	}
 	env := apptest.New(t, apptest.DatabaseURL(db), apptest.NoDemo())
 	sessions := filepath.Join(t.TempDir(), "sessions.json")
-	common := []string{"-base", env.URL, "-label", "test", "-sessions", sessions, "-p95", "1h", "-p99", "1h"}
+	common := []string{"-base", env.URL, "-label", "test", "-sessions", sessions, "-p95", "1h", "-p99", "1h", "-courses", filepath.Join(apptest.ModuleRoot(t), "courses")}
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -76,3 +76,29 @@ func TestEveryModeAgainstTheApp(t *testing.T) {
 
 // reAllSteps matches a table's total row: its count, then errors, 500s and 503s at the end.
 var reAllSteps = regexp.MustCompile(`(?m)^\s*all steps\s+(\d+)\s.*\s(\d+)\s+(\d+)\s+(\d+)\s*$`)
+
+// TestStudiedLearnersKnowTheAnswers: the page does not say which options are right, so the
+// answer key from the course files must find them on the page as the app renders it: every
+// question of a lesson gets its right options, in both languages.
+func TestStudiedLearnersKnowTheAnswers(t *testing.T) {
+	key, err := loadAnswerKey(filepath.Join(apptest.ModuleRoot(t), "courses"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+	for _, lang := range []string{"zh-CN", "en"} {
+		c.Post("/lang", map[string][]string{"lang": {lang}})
+		f, qs := quizOf(c.Get(l.URL()).Body, key)
+		if f == nil || len(qs) != len(l.In(lang).Quiz.Questions) {
+			t.Fatalf("%s: %d questions read", lang, len(qs))
+		}
+		for _, q := range qs {
+			if len(q.expected) == 0 {
+				t.Errorf("%s: no right option found for %s", lang, q.name)
+			}
+		}
+	}
+}

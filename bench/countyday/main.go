@@ -45,6 +45,7 @@ type bench struct {
 	pools       *pools
 	maxInFlight int
 	sampler     *sampler
+	key         answerKey // the quizzes' right answers, for learners who studied
 	sess        *sessions
 	seed        uint64
 	password    string
@@ -91,6 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	samples := fs.Int("samples", 40, "checkout: checkouts per learner")
 	since := fs.Int64("since", 0, "startup: when the server was started, in Unix nanoseconds")
 	seed := fs.Uint64("seed", 1, "seed of every random choice (runs are repeatable)")
+	courses := fs.String("courses", "courses", "the courses directory: learners who studied (6 in 10) give its right answers")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -104,6 +106,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		b.bases = append(b.bases, u.String())
 	}
 	var err error
+	if *mode == "startup" || *mode == "freeport" {
+		// These take no quiz.
+	} else if b.key, err = loadAnswerKey(*courses); err != nil {
+		fmt.Fprintln(stderr, "countyday: -courses:", err)
+		return 2
+	}
 	if b.sampler, err = newSampler(*pids); err != nil {
 		fmt.Fprintln(stderr, "countyday:", err)
 		return 2

@@ -207,7 +207,7 @@ func (b *bench) burst(ctx context.Context, first, burstSize int) error {
 	b.together(learners, func(i int, u *user) {
 		s := &step{ctx: ctx, u: u, rec: prep, o: outcome{kind: "preparation"}}
 		body := s.page(lesson)
-		f, qs := quizOf(body)
+		f, qs := quizOf(body, b.key)
 		if f == nil {
 			s.fail(200, false, "the quiz of %s cannot be submitted", lesson)
 		} else {

@@ -136,7 +136,7 @@ func readLesson(s *step) {
 	if s.failed() {
 		return
 	}
-	f, qs := quizOf(body)
+	f, qs := quizOf(body, u.b.key)
 	u.quiz, u.grade = nil, nil
 	if f == nil {
 		if m := reLockedBlock.FindStringSubmatch(body); m != nil {
