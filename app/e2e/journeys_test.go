@@ -119,7 +119,7 @@ func TestJourneyPartner(t *testing.T) {
 			j.check("home")
 
 			j.do("open the courses",
-				chromedp.Click(css(`nav a[href="/courses"]`)),
+				chromedp.Click(css(`main a[href="/courses"]`)), // the home page's "all courses"; the tab bar's 学习 is the home
 				chromedp.WaitVisible(css(`a[href="/courses/spotting-scams"]`)),
 			)
 			j.check("catalogue")
@@ -443,7 +443,7 @@ func TestJourneyGivenPassword(t *testing.T) {
 			j.wait("the password saved", `location.pathname === "/account" && !document.querySelector("p.notice[role=status]")`)
 			j.check("password chosen")
 			j.do("open the courses",
-				chromedp.Click(css(`nav a[href="/courses"]`)),
+				chromedp.Click(css(`main a[href="/courses"]`)), // the home page's "all courses"; the tab bar's 学习 is the home
 				chromedp.WaitVisible(css(`a[href="/courses/spotting-scams"]`)),
 			)
 			j.check("catalogue")

@@ -258,3 +258,11 @@ func formInt(c echo.Context, name string) (int, error) {
 	}
 	return n, nil
 }
+
+// assisted is the villager being helped, or nil when the shopper shops for themself.
+func (sh *shopper) assisted() *account.User {
+	if sh.Helper == nil {
+		return nil
+	}
+	return sh.User
+}

@@ -1,0 +1,170 @@
+package web_test
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"cunlu/app/apptest"
+)
+
+// tabBar reads the bottom tab bar of a page: each tab as "href label", and the current
+// tab's href ("" when none is current). ok is false when the page has no tab bar.
+func tabBar(t *testing.T, body string) (tabs []string, current string, ok bool) {
+	t.Helper()
+	start := strings.Index(body, `<nav class="tabbar"`)
+	if start < 0 {
+		return nil, "", false
+	}
+	bar := body[start:]
+	bar = bar[:strings.Index(bar, "</nav>")]
+	for _, m := range regexp.MustCompile(`<a href="([^"]+)"( aria-current="page")?><svg[^>]*>.*?</svg><span>([^<]+)</span></a>`).FindAllStringSubmatch(bar, -1) {
+		tabs = append(tabs, m[1]+" "+m[3])
+		if m[2] != "" {
+			if current != "" {
+				t.Errorf("two tabs are current: %s and %s", current, m[1])
+			}
+			current = m[1]
+		}
+	}
+	return tabs, current, true
+}
+
+func TestTabBar(t *testing.T) {
+	env := apptest.New(t)
+	villager := []string{"/ 学习", "/shop 练习", "/shop/inbox 消息", "/account 我的"}
+	partner := []string{"/ 学习", "/shop 练习", "/shop/inbox 消息", "/partner/villagers 村民", "/account 我的"}
+	coord := []string{"/coord 概览", "/coord/alerts 提醒", "/coord/matrix 进度表", "/account 我的"}
+	cases := []struct {
+		login, password string
+		tabs            []string
+		pages           map[string]string // page → the tab that must be current
+	}{
+		{"villager", "demo-villager-pass", villager, map[string]string{
+			"/": "/", "/courses": "/", "/courses/buying-online": "/", "/shop": "/shop", "/shop/cart": "/shop",
+			"/shop/inbox": "/shop/inbox", "/account": "/account"}},
+		{"partner", "demo-partner-pass", partner, map[string]string{
+			"/": "/", "/shop/sell": "/shop", "/shop/inbox": "/shop/inbox", "/partner/villagers": "/partner/villagers",
+			"/partner/villagers/new": "/partner/villagers", "/account": "/account"}},
+		{"coordinator", "demo-coord-pass", coord, map[string]string{
+			"/coord": "/coord", "/coord/alerts": "/coord/alerts", "/coord/matrix": "/coord/matrix",
+			"/coord/questions": "/coord", "/account": "/account"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.login, func(t *testing.T) {
+			c := env.Client(t)
+			c.SignIn(tc.login, tc.password)
+			for page, want := range tc.pages {
+				r := c.Get(page)
+				tabs, current, ok := tabBar(t, r.Body)
+				if !ok {
+					t.Fatalf("%s (%d) has no tab bar", page, r.Status)
+				}
+				if strings.Join(tabs, " | ") != strings.Join(tc.tabs, " | ") {
+					t.Errorf("%s: tabs %q, want %q", page, tabs, tc.tabs)
+				}
+				if current != want {
+					t.Errorf("%s: current tab %q, want %q", page, current, want)
+				}
+				if !strings.Contains(r.Body, `class="page-`) || !strings.Contains(r.Body, ` has-tabs"`) {
+					t.Errorf("%s: the body has no room kept for the tab bar", page)
+				}
+				// The top menu keeps only what the tab bar does not hold.
+				top := r.Body[strings.Index(r.Body, `<header class="top">`):strings.Index(r.Body, "</header>")]
+				for _, href := range []string{`href="/courses"`, `href="/account"`, `href="/partner/villagers"`, `href="/coord"`} {
+					if strings.Contains(top, href) {
+						t.Errorf("%s: the top menu still has %s", page, href)
+					}
+				}
+			}
+		})
+	}
+	t.Run("english labels", func(t *testing.T) {
+		c := env.Client(t)
+		c.SignIn("partner", "demo-partner-pass")
+		c.Post("/lang", url.Values{"lang": {"en"}, "next": {"/"}})
+		tabs, _, _ := tabBar(t, c.Get("/").Body)
+		want := []string{"/ Learn", "/shop Practice", "/shop/inbox Messages", "/partner/villagers Villagers", "/account Me"}
+		if strings.Join(tabs, " | ") != strings.Join(want, " | ") {
+			t.Errorf("tabs %q, want %q", tabs, want)
+		}
+	})
+	t.Run("admin keeps the top menu", func(t *testing.T) {
+		c := env.Client(t)
+		c.SignIn("admin", "demo-admin-pass")
+		body := c.Get("/admin").Body
+		if _, _, ok := tabBar(t, body); ok {
+			t.Error("the admin's pages have a tab bar")
+		}
+		if !strings.Contains(body, `href="/admin/accounts"`) {
+			t.Error("the admin's top menu lost its links")
+		}
+	})
+	t.Run("signed out", func(t *testing.T) {
+		if _, _, ok := tabBar(t, env.Client(t).Get("/login").Body); ok {
+			t.Error("the sign-in page has a tab bar")
+		}
+	})
+	t.Run("account page signs out and switches person", func(t *testing.T) {
+		c := env.Client(t)
+		c.SignIn("villager", "demo-villager-pass")
+		body := c.Get("/account").Body
+		for _, want := range []string{`action="/logout"`, `action="/switch-person"`, `action="/lang"`} {
+			if !strings.Contains(body[strings.Index(body, "<main"):strings.Index(body, "</main>")], want) {
+				t.Errorf("the account page has no %s", want)
+			}
+		}
+	})
+}
+
+func TestShopHomeTiles(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	body := c.Get("/shop").Body
+	tiles := body[strings.Index(body, `<ul class="shop-tiles">`):]
+	tiles = tiles[:strings.Index(tiles, "</ul>")]
+	var got []string
+	for _, m := range regexp.MustCompile(`<li><a href="([^"]+)"><svg`).FindAllStringSubmatch(tiles, -1) {
+		got = append(got, m[1])
+	}
+	want := []string{"/shop/search", "/shop/cart", "/shop/orders", "/shop/wallet", "/shop/sell", "/shop/bills", "/shop/travel", "/shop/inbox"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("shop home tiles %q, want %q", got, want)
+	}
+	if strings.Contains(body, `class="shopbar"`) {
+		t.Error("the shop home still has the bar of small links")
+	}
+	// An inner page keeps a small way back to the shop home and the cart, and no more.
+	inner := c.Get("/shop/orders").Body
+	bar := inner[strings.Index(inner, `<nav class="shopbar"`):]
+	bar = bar[:strings.Index(bar, "</nav>")]
+	if !strings.Contains(bar, `href="/shop"`) || !strings.Contains(bar, `href="/shop/cart"`) || strings.Contains(bar, `href="/shop/bills"`) {
+		t.Errorf("inner shop bar: %s", bar)
+	}
+}
+
+func TestAssistedBannerOnEveryPage(t *testing.T) {
+	env := apptest.New(t)
+	p := env.Client(t)
+	p.SignIn("partner", "demo-partner-pass")
+	own := userID(t, env, "villager") // 王秀英, same centre
+	banner := `action="/shop/assist/end"`
+	if strings.Contains(p.Get("/courses").Body, banner) {
+		t.Fatal("a banner with no assisted session")
+	}
+	if r := p.Post("/shop/assist", url.Values{"villager_id": {own}}); r.Status != 303 {
+		t.Fatalf("start assist: %d", r.Status)
+	}
+	for _, page := range []string{"/courses", "/partner/villagers", "/account", "/shop", "/shop/orders"} {
+		body := p.Get(page).Body
+		if n := strings.Count(body, banner); n != 1 || !strings.Contains(body, "你正在陪 王秀英 练习") {
+			t.Errorf("%s: %d assisted-session banners naming 王秀英, want 1", page, n)
+		}
+	}
+	p.Post("/shop/assist/end", nil)
+	if strings.Contains(p.Get("/courses").Body, banner) {
+		t.Error("the banner stays after the session ended")
+	}
+}
