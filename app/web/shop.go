@@ -24,6 +24,7 @@ type shopper struct {
 	Wallet   *sandbox.Wallet
 	SimNow   time.Time
 	CartSize int
+	Practice *practising // the task and lesson the learner came from, if any
 }
 
 // withShopper resolves the shopper for every /shop route.
@@ -49,6 +50,15 @@ func (s *Server) withShopper(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		sh.SimNow = sh.Wallet.SimNow(time.Now())
+		if sh.Practice = s.lessonReturn(c); sh.Practice != nil {
+			who := sh.User.ID
+			if sh.Helper != nil && strings.HasPrefix(sh.Practice.Task, "assist-") {
+				who = sh.Helper.ID // the partner's own task, done while helping
+			}
+			if sh.Practice.Done, err = s.progress.TaskDone(ctx, who, sh.Practice.Task); err != nil {
+				return err
+			}
+		}
 		c.Set(ctxShopper, sh)
 		return next(c)
 	}
@@ -98,7 +108,7 @@ func (s *Server) shopHome(c echo.Context) error {
 	v := shopHomeView{Categories: sandbox.Categories, Outcomes: sandbox.Outcomes}
 	for _, id := range snap.OpenTasks() {
 		if _, ok := sandbox.Checkers[id]; ok {
-			v.Tasks = append(v.Tasks, taskRow{ID: id})
+			v.Tasks = append(v.Tasks, taskRow{ID: id, Practice: practiceURL(id, "")})
 		}
 	}
 	return s.showShop(c, "shop_home", v)

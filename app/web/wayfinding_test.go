@@ -168,3 +168,59 @@ func TestAssistedBannerOnEveryPage(t *testing.T) {
 		t.Error("the banner stays after the session ended")
 	}
 }
+
+func TestTaskCardStartsPracticeAndComesBack(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	lesson := "/courses/buying-online/how-online-shopping-works"
+	start := "/shop/search?lesson=" + url.QueryEscape(lesson) + "&amp;task=buy-first-order"
+	card := regexp.MustCompile(`<a class="task-card" href="([^"]+)"><strong>下第一单`)
+	m := card.FindStringSubmatch(c.Get(lesson).Body)
+	if m == nil || m[1] != start {
+		t.Fatalf("the lesson's task card links to %q, want %q", m, start)
+	}
+	back := `<a class="btn-secondary" href="` + lesson + `">回到课程</a>`
+	if body := c.Get(strings.ReplaceAll(start, "&amp;", "&")).Body; !strings.Contains(body, back) {
+		t.Fatalf("the task's shop page has no way back to the lesson")
+	}
+	// The way back follows the learner through the shop, until the task is done.
+	if !strings.Contains(c.Get("/shop/cart").Body, back) {
+		t.Error("the cart lost the way back to the lesson")
+	}
+	if !strings.Contains(c.Get("/shop/travel?from=x&to=y").Body, back) {
+		t.Error("the travel search's own from= dropped the way back to the lesson")
+	}
+	order := buy(t, c, productID(t, env, "白菜种子", 990), url.Values{"delivery": {"pickup"}, "payment": {"cash"}})
+	done := c.Get(order).Body
+	if !strings.Contains(done, `<a class="btn" href="`+lesson+`">回到课程</a>`) || !strings.Contains(done, "练习任务完成了") {
+		t.Error("after the task is done the shop does not say so with the way back")
+	}
+	if !regexp.MustCompile(`<a class="task-card done" href="[^"]+"><strong>下第一单[^<]*</strong>\s*<span class="tag ok">已完成</span>`).MatchString(c.Get(lesson).Body) {
+		t.Error("the lesson does not show the task as done")
+	}
+	// The shop's own list of open tasks starts each task too.
+	if !strings.Contains(c.Get("/shop").Body, `<a class="task-card" href="/shop/wallet"><strong>`) {
+		t.Error("the shop's open tasks do not link to their practice (pay-set-pin → wallet)")
+	}
+}
+
+func TestPracticeReturnIsSameSiteOnly(t *testing.T) {
+	env := apptest.New(t)
+	for _, from := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/courses/a\x01b"} {
+		c := env.Client(t)
+		c.SignIn("villager", "demo-villager-pass")
+		body := c.Get("/shop/search?task=buy-first-order&lesson=" + url.QueryEscape(from)).Body
+		if strings.Contains(body, "practice-back") || strings.Contains(body, `href="`+from) {
+			t.Errorf("from %q: the shop offers a way back", from)
+		}
+		if c.Cookie("practice") != nil || strings.Contains(c.Get("/shop/cart").Body, "practice-back") {
+			t.Errorf("from %q was kept", from)
+		}
+	}
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	if body := c.Get("/shop/search?task=no-such-task&lesson=/courses").Body; strings.Contains(body, "practice-back") {
+		t.Error("an unknown task is taken")
+	}
+}
