@@ -224,3 +224,40 @@ func TestPracticeReturnIsSameSiteOnly(t *testing.T) {
 		t.Error("an unknown task is taken")
 	}
 }
+
+// TestEveryTaskCardOpensItsPage follows every task card of every lesson a partner sees:
+// each opens a page (no task links to a page that does not exist), and the shop ones
+// offer the way back.
+func TestEveryTaskCardOpensItsPage(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	lessons := map[string]bool{}
+	for _, m := range regexp.MustCompile(`href="(/courses/[a-z0-9-]+)"`).FindAllStringSubmatch(c.Get("/courses").Body, -1) {
+		for _, l := range regexp.MustCompile(`href="(`+m[1]+`/[a-z0-9-]+)"`).FindAllStringSubmatch(c.Get(m[1]).Body, -1) {
+			lessons[l[1]] = true
+		}
+	}
+	tasks := map[string]bool{}
+	card := regexp.MustCompile(`<a class="task-card[^"]*" href="([^"]+)">`)
+	for l := range lessons {
+		for _, m := range card.FindAllStringSubmatch(c.Get(l).Body, -1) {
+			href := strings.ReplaceAll(m[1], "&amp;", "&")
+			u, _ := url.Parse(href)
+			if u.Query().Get("lesson") != l {
+				t.Errorf("%s: task card %s does not carry the lesson", l, href)
+			}
+			tasks[u.Query().Get("task")] = true
+			r := c.Get(href)
+			if r.Status != 200 {
+				t.Errorf("%s: task card %s answers %d", l, href, r.Status)
+			}
+			if strings.HasPrefix(u.Path, "/shop/") && !strings.Contains(r.Body, `href="`+l+`">回到课程</a>`) {
+				t.Errorf("%s: %s has no way back to the lesson", l, href)
+			}
+		}
+	}
+	if len(tasks) < 20 {
+		t.Errorf("only %d tasks found on the lessons' cards", len(tasks))
+	}
+}
