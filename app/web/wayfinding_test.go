@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -259,5 +260,100 @@ func TestEveryTaskCardOpensItsPage(t *testing.T) {
 	}
 	if len(tasks) < 20 {
 		t.Errorf("only %d tasks found on the lessons' cards", len(tasks))
+	}
+}
+
+func TestPartnerHomeButtons(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	body := c.Get("/").Body
+	actions := regexp.MustCompile(`(?s)<ul class="big-actions">(.*?)</ul>`).FindStringSubmatch(body)
+	if actions == nil {
+		t.Fatal("the partner's home has no big buttons")
+	}
+	var got []string
+	for _, m := range regexp.MustCompile(`<a href="([^"]+)"><svg[^>]*>.*?</svg><span>([^<]+)</span></a>`).FindAllStringSubmatch(actions[1], -1) {
+		got = append(got, m[1]+" "+m[2])
+	}
+	want := []string{"/shop/assist 陪村民练习", "/shop/sell 我的网店", "/partner/villagers/new 登记村民"}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Errorf("partner home buttons %q, want %q", got, want)
+	}
+	v := env.Client(t)
+	v.SignIn("villager", "demo-villager-pass")
+	if strings.Contains(v.Get("/").Body, `class="big-actions"`) {
+		t.Error("a villager's home has the partner's buttons")
+	}
+}
+
+func TestPartnerVillagerPage(t *testing.T) {
+	env := apptest.New(t)
+	own := userID(t, env, "villager")          // 王秀英, the partner's centre
+	other := mustUserID(t, env, "13800000002") // 李桂兰, another centre
+	partner := mustUserID(t, env, "partner")
+
+	// What the villager did: failed one quiz twice, did a practice task.
+	v := env.Client(t)
+	v.SignIn("villager", "demo-villager-pass")
+	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+	for range 2 {
+		v.Post(l.URL()+"/quiz", answers(l, quizKey(t, v, l), true))
+	}
+	if n := countRows(t, env, "quiz_attempts", "user_id = ? AND passed = ?", own, false); n != 2 {
+		t.Fatalf("%d failed attempts, want 2", n)
+	}
+	buy(t, v, productID(t, env, "白菜种子", 990), url.Values{"delivery": {"pickup"}, "payment": {"cash"}})
+
+	p := env.Client(t)
+	p.SignIn("partner", "demo-partner-pass")
+	if r := p.Post("/partner/assists", url.Values{"villager_id": {own}, "kind": {"bill"}, "note": {"帮交了三月电费"}}); r.Status != 303 {
+		t.Fatalf("record help: %d", r.Status)
+	}
+	if !strings.Contains(p.Get("/partner/villagers").Body, `<a class="row-link" href="/partner/villagers/`+own+`"><strong>王秀英</strong>`) {
+		t.Error("the villager's row does not open their page")
+	}
+	r := p.Get("/partner/villagers/" + own)
+	if r.Status != 200 {
+		t.Fatalf("villager page: %d", r.Status)
+	}
+	section := func(id string) string {
+		m := regexp.MustCompile(`(?s)<section class="card" id="` + id + `">(.*?)</section>`).FindStringSubmatch(r.Body)
+		if m == nil {
+			t.Fatalf("the villager page has no %s section", id)
+		}
+		return m[1]
+	}
+	if s := section("missed"); !strings.Contains(s, "网上购物是怎么回事") || !strings.Contains(s, "没通过 2 次") {
+		t.Errorf("the quiz they keep missing: %s", s)
+	}
+	if s := section("lessons"); !strings.Contains(s, "网上购物是怎么回事") || !strings.Contains(s, "做了 2 次测验") {
+		t.Errorf("lessons: %s", s)
+	}
+	if s := section("tasks"); !strings.Contains(s, "✓ 下第一单") || !strings.Contains(s, "还没做的练习") {
+		t.Errorf("tasks: %s", s)
+	}
+	if s := section("help"); !strings.Contains(s, "帮交了三月电费") {
+		t.Errorf("help given: %s", s)
+	}
+	if !strings.Contains(r.Body, `name="villager_id" value="`+own+`"`) {
+		t.Error("no button to practise with this villager")
+	}
+
+	// Another centre's villager is not found, nor any other account; a villager the partner
+	// registered, since moved to another centre, is still theirs.
+	for _, id := range []string{strconv.Itoa(int(other)), strconv.Itoa(int(partner)), userID(t, env, "admin")} {
+		if r := p.Get("/partner/villagers/" + id); r.Status != 404 || strings.Contains(r.Body, "李桂兰") {
+			t.Errorf("villager page of account %s: %d, want 404", id, r.Status)
+		}
+	}
+	if err := env.App.Accounts.DB().Table("users").Where("id = ?", other).Update("registered_by_id", partner).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Get("/partner/villagers/" + strconv.Itoa(int(other))); r.Status != 200 || !strings.Contains(r.Body, "李桂兰") {
+		t.Errorf("the villager the partner registered: %d", r.Status)
+	}
+	if r := v.Get("/partner/villagers/" + own); r.Status != 403 {
+		t.Errorf("a villager opening the partner's page: %d, want 403", r.Status)
 	}
 }
