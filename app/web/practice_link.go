@@ -28,7 +28,7 @@ var taskPages = map[string]string{
 	"bill-pay-water":        "/shop/bills?kind=water",
 	"bill-topup-phone":      "/shop/bills?kind=phone",
 	"travel-refund-ticket":  "/shop/travel/tickets",
-	"assist-log-help":       "/partner/villagers",
+	"assist-log-help":       "/partner/villagers#assists",
 	"assist-villager-order": "/shop/assist",
 }
 
@@ -74,7 +74,8 @@ type practising struct {
 
 // lessonReturn reads the task and lesson a learner came from: from the query when they
 // just tapped a task card (and then kept in a cookie for the next shop pages), else from
-// the cookie. Only known tasks and paths on this site are taken; anything else is ignored.
+// the cookie. Only known tasks and lessons' paths on this site are taken; anything else is
+// ignored.
 func (s *Server) lessonReturn(c echo.Context) *practising {
 	task, from := c.QueryParam("task"), c.QueryParam("lesson")
 	if task != "" {
@@ -98,7 +99,7 @@ func (s *Server) lessonReturn(c echo.Context) *practising {
 }
 
 func validPractice(task, from string) *practising {
-	if !sandbox.KnownTask(task) || from == "" || safeNext(from) != from {
+	if !sandbox.KnownTask(task) || !strings.HasPrefix(from, "/courses/") || safeNext(from) != from {
 		return nil
 	}
 	return &practising{Task: task, From: from}

@@ -208,7 +208,7 @@ func TestTaskCardStartsPracticeAndComesBack(t *testing.T) {
 
 func TestPracticeReturnIsSameSiteOnly(t *testing.T) {
 	env := apptest.New(t)
-	for _, from := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/courses/a\x01b"} {
+	for _, from := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/courses/a\x01b", "/logout"} {
 		c := env.Client(t)
 		c.SignIn("villager", "demo-villager-pass")
 		body := c.Get("/shop/search?task=buy-first-order&lesson=" + url.QueryEscape(from)).Body
