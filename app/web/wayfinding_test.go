@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"cunlu/app/apptest"
+	"cunlu/app/db/dbtest"
 )
 
 // tabBar reads the bottom tab bar of a page: each tab as "href label", and the current
@@ -287,8 +288,15 @@ func TestPartnerHomeButtons(t *testing.T) {
 	}
 }
 
+// TestPartnerVillagerPage runs on every database: the quiz a villager keeps missing is
+// counted in SQL.
 func TestPartnerVillagerPage(t *testing.T) {
-	env := apptest.New(t)
+	for _, kind := range dbtest.Kinds() {
+		t.Run(kind, func(t *testing.T) { partnerVillagerPage(t, apptest.New(t, apptest.Kind(kind))) })
+	}
+}
+
+func partnerVillagerPage(t *testing.T, env *apptest.Env) {
 	own := userID(t, env, "villager")          // 王秀英, the partner's centre
 	other := mustUserID(t, env, "13800000002") // 李桂兰, another centre
 	partner := mustUserID(t, env, "partner")
