@@ -81,3 +81,35 @@ func TestWayfindingOnPhone(t *testing.T) {
 		})
 	}
 }
+
+// TestPracticeFromLessonOnPhone: a villager taps a lesson's practice task, does it in the
+// shop, and taps the way back to the lesson, which shows the task done; tapping only.
+func TestPracticeFromLessonOnPhone(t *testing.T) {
+	lesson := "/courses/buying-online/how-online-shopping-works"
+	for _, lang := range Languages {
+		t.Run(lang, func(t *testing.T) {
+			env := apptest.New(t)
+			j := newJourney(t, env.URL, lang)
+			j.do("open the sign-in page", chromedp.Navigate(env.URL+"/login"))
+			j.chooseLanguage()
+			signIn(t, j.ctx, env.URL, "villager", "demo-villager-pass")
+			steps := []struct{ what, tap, until string }{
+				{"all courses", `main a[href="/courses"]`, `a[href="/courses/buying-online"]`},
+				{"the course", `a[href="/courses/buying-online"]`, `a[href="` + lesson + `"]`},
+				{"the lesson", `a[href="` + lesson + `"]`, `#tasks a.task-card`},
+				{"the task card", `#tasks a.task-card`, `.practice-back a[href="` + lesson + `"]`},
+				{"a product", `ul.products a.product`, `form[action="/shop/cart"]`},
+				{"add to cart", `form[action="/shop/cart"] button[type=submit]`, `a[href="/shop/checkout"]`},
+				{"check out", `a[href="/shop/checkout"]`, `input[name=delivery][value=pickup]`},
+				{"pickup", `input[name=delivery][value=pickup]`, `input[name=payment][value=cash]`},
+				{"cash", `input[name=payment][value=cash]`, `form[action="/shop/checkout"] button[type=submit]`},
+				{"buy", `form[action="/shop/checkout"] button[type=submit]`, `.practice-back a.btn[href="` + lesson + `"]`},
+				{"back to the lesson", `.practice-back a.btn[href="` + lesson + `"]`, `#tasks a.task-card.done`},
+			}
+			for _, s := range steps {
+				j.do("tap "+s.what, chromedp.Click(css(s.tap)), chromedp.WaitVisible(css(s.until)))
+				j.check(s.what)
+			}
+		})
+	}
+}
