@@ -120,7 +120,7 @@ func TestJourneyPartner(t *testing.T) {
 			j.check("home")
 
 			j.do("open the courses",
-				chromedp.Click(css(`nav a[href="/courses"]`)),
+				chromedp.Click(css(`main a[href="/courses"]`)), // the home page's "all courses"; the tab bar's 学习 is the home
 				chromedp.WaitVisible(css(`a[href="/courses/spotting-scams"]`)),
 			)
 			j.check("catalogue")
@@ -435,7 +435,7 @@ func TestJourneyGivenPassword(t *testing.T) {
 			j.wait("the account page", `location.pathname === "/account"`)
 			j.must("the account page", why[lang])
 			j.check("choose a password")
-			j.do("try the courses first", chromedp.Click(css(`nav a[href="/courses"]`)))
+			j.do("try the lessons first", chromedp.Click(css(`nav.tabbar a[href="/"]`)))
 			j.wait("back on the account page", `location.pathname === "/account"`)
 			j.do("choose a password",
 				chromedp.SendKeys(css("#current"), "demo-partner-pass"),
@@ -446,7 +446,9 @@ func TestJourneyGivenPassword(t *testing.T) {
 			j.wait("the password saved", `location.pathname === "/account" && !document.querySelector("p.notice[role=status]")`)
 			j.check("password chosen")
 			j.do("open the courses",
-				chromedp.Click(css(`nav a[href="/courses"]`)),
+				chromedp.Click(css(`nav.tabbar a[href="/"]`)),
+				chromedp.WaitVisible(css(`main a[href="/courses"]`)),
+				chromedp.Click(css(`main a[href="/courses"]`)),
 				chromedp.WaitVisible(css(`a[href="/courses/spotting-scams"]`)),
 			)
 			j.check("catalogue")

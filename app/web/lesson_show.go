@@ -23,6 +23,7 @@ type taskRow struct {
 	ID       string
 	Done     bool
 	Evidence template.HTML // what the learner did, escaped
+	Practice string        // the link that starts the task's practice (practiceURL)
 }
 
 type optionRow struct {
@@ -105,7 +106,7 @@ func (s *Server) lessonData(c echo.Context, attemptID uint) (*lessonView, error)
 	}
 	for _, t := range l.Tasks {
 		tc, done := sn.Tasks[t]
-		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(evidenceText(s.translatorOf(c), tc.Evidence)))})
+		v.Tasks = append(v.Tasks, taskRow{ID: t, Done: done, Evidence: template.HTML(html.EscapeString(evidenceText(s.translatorOf(c), tc.Evidence))), Practice: practiceURL(t, l.URL())})
 	}
 	if cert, ok := sn.Certificates[l.Course.Slug]; ok {
 		v.Cert = &cert

@@ -215,6 +215,8 @@ type Page struct {
 	Data      any
 	Languages []string
 	UserID    string // the signed-in person's id, for static/offline.js ("" when signed out)
+
+	Assisting *account.User // the villager a partner is helping on this browser, for the banner on every page
 }
 
 // Is reports whether the signed-in person has the role.
@@ -229,6 +231,7 @@ func (s *Server) newPage(c echo.Context, name string, data any) *Page {
 	p := &Page{Translator: tr, Name: name, User: currentUser(c), CSRF: csrf, Path: pageAddress(c), Data: data, Languages: Languages}
 	if p.User != nil {
 		p.UserID = strconv.FormatUint(uint64(p.User.ID), 10)
+		p.Assisting = s.assisting(c, p.User)
 	}
 	if key := s.takeFlash(c); key != "" {
 		p.Flash = tr.T(key)

@@ -142,6 +142,7 @@ func (s *Server) registerRoutes() {
 
 	s.handle(http.MethodGet, "/partner/villagers", s.villagerList, partners)
 	s.handle(http.MethodGet, "/partner/villagers/new", s.villagerNew, partners)
+	s.handle(http.MethodGet, "/partner/villagers/:id", s.villagerShow, partners)
 	s.handle(http.MethodPost, "/partner/villagers", s.villagerCreate, partners)
 	s.handle(http.MethodGet, "/partner/villagers/:id/pin", s.villagerPINShow, partners)
 	s.handle(http.MethodPost, "/partner/villagers/:id/pin", s.villagerPINReset, partners)

@@ -123,6 +123,7 @@ var routeInputs = map[string][]string{
 	"POST /shop/assist/end":                 nil,
 	"GET /partner/villagers":                nil,
 	"GET /partner/villagers/new":            nil,
+	"GET /partner/villagers/:id":            nil,
 	"POST /partner/villagers":               {"name", "phone", "pin", "centre_id"},
 	"GET /partner/villagers/:id/pin":        nil,
 	"POST /partner/villagers/:id/pin":       {"pin"},

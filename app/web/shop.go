@@ -25,6 +25,7 @@ type shopper struct {
 	Wallet   *sandbox.Wallet
 	SimNow   time.Time
 	CartSize int
+	Practice *practising // the task and lesson the learner came from, if any
 }
 
 // withShopper resolves the shopper for every /shop route.
@@ -50,6 +51,15 @@ func (s *Server) withShopper(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		sh.SimNow = sh.Wallet.SimNow(time.Now())
+		if sh.Practice = s.lessonReturn(c); sh.Practice != nil {
+			who := sh.User.ID
+			if sh.Helper != nil && strings.HasPrefix(sh.Practice.Task, "assist-") {
+				who = sh.Helper.ID // the partner's own task, done while helping
+			}
+			if sh.Practice.Done, err = s.progress.TaskDone(ctx, who, sh.Practice.Task); err != nil {
+				return err
+			}
+		}
 		c.Set(ctxShopper, sh)
 		return next(c)
 	}
@@ -108,7 +118,7 @@ func (s *Server) shopHome(c echo.Context) error {
 	v := shopHomeView{Categories: sandbox.Categories, Outcomes: sandbox.Outcomes}
 	for _, id := range snap.OpenTasks() {
 		if _, ok := sandbox.Checkers[id]; ok {
-			v.Tasks = append(v.Tasks, taskRow{ID: id})
+			v.Tasks = append(v.Tasks, taskRow{ID: id, Practice: practiceURL(id, "")})
 		}
 	}
 	return s.showShop(c, "shop_home", v)
@@ -322,4 +332,12 @@ func formInt(c echo.Context, name string) (int, error) {
 		return 0, errs.Field(name, "shop.error.qty").With("Max", sandbox.MaxQty)
 	}
 	return n, nil
+}
+
+// assisted is the villager being helped, or nil when the shopper shops for themself.
+func (sh *shopper) assisted() *account.User {
+	if sh.Helper == nil {
+		return nil
+	}
+	return sh.User
 }
