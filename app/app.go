@@ -78,6 +78,9 @@ func Run(ctx context.Context, assets Assets, args []string, getenv func(string) 
 	if len(args) > 0 && args[0] == "loadgen" {
 		return runLoadgen(ctx, assets, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "records" {
+		return runRecords(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "backup" {
 		return runBackup(ctx, args[1:], getenv, stdout, stderr)
 	}

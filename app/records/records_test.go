@@ -1,0 +1,301 @@
+package records_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"cunlu/app/account"
+	"cunlu/app/db/dbtest"
+	"cunlu/app/errs"
+	"cunlu/app/records"
+)
+
+// world is a county with townships A and B, a village and a centre in each, a coordinator of
+// the county and one of township A, a partner at each centre and villagers.
+type world struct {
+	ctx                      context.Context
+	g                        *gorm.DB
+	accounts                 *account.Service
+	svc                      *records.Service
+	county, townA, townB     *account.Region
+	centreA, centreB         *account.Centre
+	coordCounty, coordA      *account.User
+	partnerA, partnerB       *account.User
+	villagerA, villagerB     *account.User
+	inactiveA, coordOutsider *account.User
+}
+
+func newWorld(t *testing.T, g *gorm.DB) *world {
+	t.Helper()
+	w := &world{ctx: context.Background(), g: g}
+	w.accounts = account.NewService(g, account.Options{PINKey: []byte("records tests' PIN key, 32 bytes")})
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	w.svc = records.NewService(g, w.accounts, func() time.Time { return now })
+	admin := w.user(t, account.User{Login: "ops", Name: "Ops", Role: account.RoleAdmin})
+	region := func(name string, level account.Level, parent *account.Region) *account.Region {
+		f := account.RegionForm{Name: name, Level: level}
+		if parent != nil {
+			f.ParentID = parent.ID
+		}
+		r, err := w.accounts.CreateRegion(w.ctx, admin, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	centre := func(name string, village *account.Region) *account.Centre {
+		c, err := w.accounts.CreateCentre(w.ctx, admin, account.CentreForm{Name: name, RegionID: village.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	w.county = region("示范县", account.LevelCounty, nil)
+	other := region("邻县", account.LevelCounty, nil)
+	w.townA = region("桃园镇", account.LevelTownship, w.county)
+	w.townB = region("李庄镇", account.LevelTownship, w.county)
+	w.centreA = centre("桃园村服务站", region("桃园村", account.LevelVillage, w.townA))
+	w.centreB = centre("李庄村服务站", region("李庄村", account.LevelVillage, w.townB))
+	w.coordCounty = w.user(t, account.User{Login: "coord", Name: "县辅导员", Role: account.RoleCoordinator, RegionID: &w.county.ID})
+	w.coordA = w.user(t, account.User{Login: "coord-a", Name: "镇辅导员", Role: account.RoleCoordinator, RegionID: &w.townA.ID})
+	w.coordOutsider = w.user(t, account.User{Login: "coord-x", Name: "邻县辅导员", Role: account.RoleCoordinator, RegionID: &other.ID})
+	w.partnerA = w.user(t, account.User{Login: "pa", Name: "王站长", Role: account.RolePartner, CentreID: &w.centreA.ID})
+	w.partnerB = w.user(t, account.User{Login: "pb", Name: "李站长", Role: account.RolePartner, CentreID: &w.centreB.ID})
+	w.villagerA = w.user(t, account.User{Login: "13800000001", Name: "张大妈", Role: account.RoleVillager, CentreID: &w.centreA.ID})
+	w.villagerB = w.user(t, account.User{Login: "13800000002", Name: "赵大爷", Role: account.RoleVillager, CentreID: &w.centreB.ID})
+	w.inactiveA = w.user(t, account.User{Login: "13800000003", Name: "钱大哥", Role: account.RoleVillager, CentreID: &w.centreA.ID})
+	if err := g.Model(&account.User{}).Where("id = ?", w.inactiveA.ID).Update("active", false).Error; err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) user(t *testing.T, u account.User) *account.User {
+	t.Helper()
+	u.Active = true
+	u.PasswordHash = "x"
+	if err := w.g.Create(&u).Error; err != nil {
+		t.Fatal(err)
+	}
+	return &u
+}
+
+var goodClass = records.ClassForm{Title: "电商入门培训班", Audience: records.ForBoth, Plan: "buying-online\npaying-safely/payment-pin",
+	TargetHours: "12", Trainer: "刘老师", TrainerProfile: "县电商中心讲师"}
+
+func (w *world) class(t *testing.T, actor *account.User, f records.ClassForm) *records.Class {
+	t.Helper()
+	c, err := w.svc.CreateClass(w.ctx, actor, f)
+	if err != nil {
+		t.Fatalf("create class: %v", err)
+	}
+	return c
+}
+
+func wantCode(t *testing.T, err error, code errs.Code, what string) {
+	t.Helper()
+	if !errs.Is(err, code) {
+		t.Errorf("%s: %v, want %s", what, err, code)
+	}
+}
+
+func TestClassesBelongWhereTheyAreMade(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		county := w.class(t, w.coordCounty, goodClass)
+		if county.RegionID != w.county.ID || county.CentreID != nil || county.TargetMinutes != 720 {
+			t.Errorf("county class: region %d centre %v minutes %d", county.RegionID, county.CentreID, county.TargetMinutes)
+		}
+		f := goodClass
+		f.RegionID = w.townA.ID
+		town := w.class(t, w.coordCounty, f)
+		if town.RegionID != w.townA.ID {
+			t.Errorf("a class for township A is in region %d", town.RegionID)
+		}
+		f.RegionID = w.townB.ID
+		if _, err := w.svc.CreateClass(w.ctx, w.coordA, f); !errs.Is(err, errs.Invalid) {
+			t.Errorf("township A's coordinator made a class in township B: %v", err)
+		}
+		centre := w.class(t, w.partnerA, goodClass)
+		if centre.CentreID == nil || *centre.CentreID != w.centreA.ID {
+			t.Errorf("a partner's class is not their centre's: %v", centre.CentreID)
+		}
+		if _, err := w.svc.CreateClass(w.ctx, w.villagerA, goodClass); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("a villager made a class: %v", err)
+		}
+		// Who may open which class: anyone else gets NotFound.
+		for _, tc := range []struct {
+			who   *account.User
+			class *records.Class
+			ok    bool
+		}{
+			{w.coordCounty, town, true}, {w.coordCounty, centre, true}, {w.coordA, town, true}, {w.coordA, centre, true},
+			{w.coordA, county, false}, {w.coordOutsider, county, false}, {w.partnerA, centre, true}, {w.partnerB, centre, false},
+			{w.partnerA, town, false}, {w.villagerA, centre, false},
+		} {
+			_, err := w.svc.Class(w.ctx, tc.who, tc.class.ID)
+			if tc.ok && err != nil || !tc.ok && !errs.Is(err, errs.NotFound) {
+				t.Errorf("%s opens class %d: %v (allowed: %v)", tc.who.Login, tc.class.ID, err, tc.ok)
+			}
+		}
+	})
+}
+
+func TestClassFormErrors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		for _, tc := range []struct {
+			change func(*records.ClassForm)
+			field  string
+		}{
+			{func(f *records.ClassForm) { f.Title = "班" }, "title"},
+			{func(f *records.ClassForm) { f.Title = "电商\u202e培训班" }, "title"},
+			{func(f *records.ClassForm) { f.Audience = "everyone" }, "audience"},
+			{func(f *records.ClassForm) { f.TargetHours = "十二" }, "target_hours"},
+			{func(f *records.ClassForm) { f.TargetHours = "0" }, "target_hours"},
+			{func(f *records.ClassForm) { f.Trainer = "" }, "trainer"},
+		} {
+			f := goodClass
+			tc.change(&f)
+			_, err := w.svc.CreateClass(w.ctx, w.coordCounty, f)
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Field != tc.field {
+				t.Errorf("%+v: %v, want an error on %s", f, err, tc.field)
+			}
+		}
+		var n int64
+		g.Model(&records.Class{}).Count(&n)
+		if n != 0 {
+			t.Errorf("refused forms stored %d classes", n)
+		}
+		f := goodClass
+		f.TargetHours = "7,5"
+		if c := w.class(t, w.coordCounty, f); c.TargetMinutes != 450 {
+			t.Errorf("7,5 hours = %d minutes", c.TargetMinutes)
+		}
+	})
+}
+
+func TestSessionsAndRoster(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		c := w.class(t, w.partnerA, goodClass)
+		s, err := w.svc.AddSession(w.ctx, w.partnerA, c.ID, records.SessionForm{Date: "2026-12-09", Start: "09:00", End: "11:30", Kind: "theory", Place: "桃园村服务站"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Minutes() != 150 || s.StartsAt.Hour() != 1 || s.Trainer != "刘老师" {
+			t.Errorf("session: %d min from %v (UTC), trainer %q", s.Minutes(), s.StartsAt, s.Trainer)
+		}
+		_, err = w.svc.AddSession(w.ctx, w.partnerA, c.ID, records.SessionForm{Date: "2026-12-09", Start: "11:00", End: "10:00", Kind: "theory", Place: "服务站"})
+		wantCode(t, err, errs.Invalid, "a session ending before it starts")
+		_, err = w.svc.AddSession(w.ctx, w.partnerB, c.ID, records.SessionForm{Date: "2026-12-09", Start: "09:00", End: "10:00", Kind: "theory", Place: "服务站"})
+		wantCode(t, err, errs.NotFound, "another centre's partner adds a session")
+
+		// A centre's class takes that centre's active learners only.
+		if n, err := w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{w.villagerA.ID, w.partnerA.ID}); err != nil || n != 2 {
+			t.Fatalf("enrol: %d, %v", n, err)
+		}
+		if n, err := w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{w.villagerA.ID}); err != nil || n != 0 {
+			t.Errorf("enrolling again: %d, %v", n, err)
+		}
+		for _, u := range []*account.User{w.villagerB, w.inactiveA, w.coordCounty} {
+			_, err := w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{u.ID})
+			wantCode(t, err, errs.Invalid, "enrolling "+u.Login)
+		}
+		// One bad learner among good ones enrols nobody.
+		county := w.class(t, w.coordCounty, goodClass)
+		_, err = w.svc.Enrol(w.ctx, w.coordCounty, county.ID, []uint{w.villagerA.ID, w.villagerB.ID, w.inactiveA.ID})
+		wantCode(t, err, errs.Invalid, "a list with an inactive learner")
+		if r, _ := w.svc.Roster(w.ctx, county.ID); len(r) != 0 {
+			t.Errorf("a refused enrolment left %d on the roster", len(r))
+		}
+		roster, err := w.svc.Roster(w.ctx, c.ID)
+		if err != nil || len(roster) != 2 {
+			t.Fatalf("roster: %v, %v", roster, err)
+		}
+		if err := w.svc.Unenrol(w.ctx, w.partnerA, c.ID, w.villagerA.ID, ""); !errs.Is(err, errs.Invalid) {
+			t.Errorf("unenrol without a reason: %v", err)
+		}
+		if err := w.svc.Unenrol(w.ctx, w.partnerA, c.ID, w.villagerA.ID, "搬去县城了"); err != nil {
+			t.Fatal(err)
+		}
+		if roster, _ := w.svc.Roster(w.ctx, c.ID); len(roster) != 1 || roster[0].UserID != w.partnerA.ID {
+			t.Errorf("after removing the villager: %+v", roster)
+		}
+		log, err := w.svc.Log(w.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range log {
+			actions = append(actions, e.Action)
+		}
+		if got := strings.Join(actions, " "); got != "class.created session.added enrolment.added enrolment.added enrolment.removed" {
+			t.Errorf("class log: %s", got)
+		}
+		if last := log[len(log)-1]; last.Reason != "搬去县城了" || last.ActorID != w.partnerA.ID {
+			t.Errorf("the removal's entry: %+v", last)
+		}
+	})
+}
+
+// TestAuditChain: the log's entries link up; changing, removing or inserting an entry in
+// the database is found, at the entry where it happened. Parallel writers still make one
+// chain.
+func TestAuditChain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				f := goodClass
+				f.Title = fmt.Sprintf("培训班 %d", i)
+				if _, err := w.svc.CreateClass(w.ctx, w.coordCounty, f); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		rep, err := w.svc.Verify(w.ctx)
+		if err != nil || !rep.OK() || rep.Entries != 8 {
+			t.Fatalf("after 8 parallel classes: %+v, %v", rep, err)
+		}
+		head := rep.Head
+		broken := func(what, want string, tamper, undo string) {
+			t.Helper()
+			if err := g.Exec(tamper).Error; err != nil {
+				t.Fatal(err)
+			}
+			rep, err := w.svc.Verify(w.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() || !strings.Contains(strings.Join(rep.Broken, "; "), want) {
+				t.Errorf("%s: %+v, want %q", what, rep, want)
+			}
+			if err := g.Exec(undo).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var e3 records.AuditEntry
+		g.Take(&e3, 3)
+		broken("a detail changed", "entry 3 was changed", "UPDATE audit_log SET detail = 'x' WHERE id = 3",
+			fmt.Sprintf("UPDATE audit_log SET detail = '%s' WHERE id = 3", e3.Detail))
+		broken("an entry removed", "entry 4 follows entry 2", "DELETE FROM audit_log WHERE id = 3",
+			fmt.Sprintf("INSERT INTO audit_log (id, at, actor_id, class_id, action, subject, detail, reason, prev_hash, hash) VALUES (3, '%s', %d, %d, '%s', '%s', '%s', '%s', '%s', '%s')",
+				e3.At.Format("2006-01-02 15:04:05.999999-07:00"), e3.ActorID, *e3.ClassID, e3.Action, e3.Subject, e3.Detail, e3.Reason, e3.PrevHash, e3.Hash))
+		broken("a hash recomputed after a change", "entry 4 does not follow", "UPDATE audit_log SET hash = 'f00d' WHERE id = 3",
+			fmt.Sprintf("UPDATE audit_log SET hash = '%s' WHERE id = 3", e3.Hash))
+		if rep, _ := w.svc.Verify(w.ctx); !rep.OK() || rep.Head != head {
+			t.Errorf("after undoing every change: %+v", rep)
+		}
+	})
+}
