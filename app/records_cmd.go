@@ -35,7 +35,7 @@ func runRecords(ctx context.Context, args []string, getenv func(string) string, 
 		return 1
 	}
 	defer db.Close(g)
-	rep, err := records.NewService(g, nil, nil).Verify(ctx)
+	rep, err := records.NewService(g, nil, nil, nil).Verify(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "cunlu records: %v\n", err)
 		return 1

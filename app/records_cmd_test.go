@@ -31,7 +31,7 @@ func TestRecordsVerify(t *testing.T) {
 	if err := g.Where("login = ?", "coordinator").Take(&coord).Error; err != nil {
 		t.Fatal(err)
 	}
-	svc := records.NewService(g, account.NewService(g, account.Options{PINKey: make([]byte, 32)}), func() time.Time { return time.Now().UTC() })
+	svc := records.NewService(g, account.NewService(g, account.Options{PINKey: make([]byte, 32)}), nil, func() time.Time { return time.Now().UTC() })
 	for _, title := range []string{"电商入门班", "网店运营班"} {
 		if _, err := svc.CreateClass(context.Background(), &coord, records.ClassForm{Title: title, Audience: records.ForBoth, TargetHours: "8", Trainer: "刘老师"}); err != nil {
 			t.Fatal(err)

@@ -823,9 +823,24 @@ type v13Audit struct {
 
 func (v13Audit) TableName() string { return "audit_log" }
 
-// migrate0013 adds the training records (package records): classes, their sessions and
-// rosters, and the audit log, whose ids are the chain's order (set by the writer, not by
+type v13Attendance struct {
+	SessionID    uint        `gorm:"primaryKey;autoIncrement:false"`
+	Session      *v13Session `gorm:"foreignKey:SessionID;constraint:OnDelete:CASCADE"`
+	UserID       uint        `gorm:"primaryKey;autoIncrement:false;index"`
+	User         *v1User     `gorm:"foreignKey:UserID;constraint:OnDelete:RESTRICT"`
+	CheckedInAt  time.Time   `gorm:"not null"`
+	CheckedOutAt *time.Time
+	How          string `gorm:"size:10;not null"`
+	Device       string `gorm:"size:64;not null;default:''"`
+	MarkedByID   *uint
+	Reason       string `gorm:"size:200;not null;default:''"`
+}
+
+func (v13Attendance) TableName() string { return "training_attendance" }
+
+// migrate0013 adds the training records (package records): classes, their sessions,
+// rosters and attendance, and the audit log, whose ids are the chain's order (set by the writer, not by
 // a sequence, so they are consecutive).
 func migrate0013(tx *gorm.DB) error {
-	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{})
+	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{})
 }

@@ -81,15 +81,16 @@ func (Enrolment) TableName() string { return "training_enrolments" }
 type Service struct {
 	db       *gorm.DB
 	accounts *account.Service
+	key      []byte // the server's secret key: check-in codes are made with it
 	now      func() time.Time
 }
 
 // NewService returns the records service; now may be nil (the clock).
-func NewService(g *gorm.DB, accounts *account.Service, now func() time.Time) *Service {
+func NewService(g *gorm.DB, accounts *account.Service, key []byte, now func() time.Time) *Service {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Service{db: g, accounts: accounts, now: now}
+	return &Service{db: g, accounts: accounts, key: key, now: now}
 }
 
 // ClassForm is what a trainer types to create a class.

@@ -21,6 +21,7 @@ import (
 // the county and one of township A, a partner at each centre and villagers.
 type world struct {
 	ctx                      context.Context
+	clock                    time.Time
 	g                        *gorm.DB
 	accounts                 *account.Service
 	svc                      *records.Service
@@ -37,7 +38,8 @@ func newWorld(t *testing.T, g *gorm.DB) *world {
 	w := &world{ctx: context.Background(), g: g}
 	w.accounts = account.NewService(g, account.Options{PINKey: []byte("records tests' PIN key, 32 bytes")})
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-	w.svc = records.NewService(g, w.accounts, func() time.Time { return now })
+	w.clock = now
+	w.svc = records.NewService(g, w.accounts, []byte("records tests' secret key"), func() time.Time { return w.clock })
 	admin := w.user(t, account.User{Login: "ops", Name: "Ops", Role: account.RoleAdmin})
 	region := func(name string, level account.Level, parent *account.Region) *account.Region {
 		f := account.RegionForm{Name: name, Level: level}
@@ -296,6 +298,91 @@ func TestAuditChain(t *testing.T) {
 			fmt.Sprintf("UPDATE audit_log SET hash = '%s' WHERE id = 3", e3.Hash))
 		if rep, _ := w.svc.Verify(w.ctx); !rep.OK() || rep.Head != head {
 			t.Errorf("after undoing every change: %+v", rep)
+		}
+	})
+}
+
+// TestAttendance: a learner on the roster checks in with the session's current code (or the
+// one just before), once, and out again; a stale or made-up code, a session not open, a
+// learner not on the roster, or a second check-in change nothing. A trainer marks by hand
+// only with a reason, which goes to the audit log. Minutes present count within the
+// session's times; late and early are flagged.
+func TestAttendance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		c := w.class(t, w.partnerA, goodClass)
+		// 9:00–11:00 Beijing time on 9 December = 01:00–03:00 UTC.
+		ses, err := w.svc.AddSession(w.ctx, w.partnerA, c.ID, records.SessionForm{Date: "2026-12-09", Start: "09:00", End: "11:00", Kind: "practice", Place: "服务站"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{w.villagerA.ID, w.partnerA.ID}); err != nil {
+			t.Fatal(err)
+		}
+		start := ses.StartsAt
+		code := func() string { return w.svc.SessionCode(ses.ID, w.clock) }
+
+		w.clock = start.Add(-45 * time.Minute)
+		_, err = w.svc.CheckIn(w.ctx, w.villagerA, ses.ID, code(), "dev1")
+		wantCode(t, err, errs.Invalid, "check-in 45 minutes early")
+
+		w.clock = start.Add(12 * time.Minute)
+		old := code()
+		w.clock = w.clock.Add(records.CodeEvery)
+		if old == code() {
+			t.Fatal("the code did not change after 30 seconds")
+		}
+		if _, err := w.svc.CheckIn(w.ctx, w.villagerA, ses.ID, old, "dev1"); err != nil {
+			t.Errorf("the code of the period before: %v", err)
+		}
+		_, err = w.svc.CheckIn(w.ctx, w.villagerA, ses.ID, code(), "dev1")
+		wantCode(t, err, errs.Conflict, "a second check-in")
+		stale := old
+		w.clock = w.clock.Add(2 * records.CodeEvery)
+		_, err = w.svc.CheckIn(w.ctx, w.partnerA, ses.ID, stale, "dev2")
+		wantCode(t, err, errs.Invalid, "a code a minute old")
+		_, err = w.svc.CheckIn(w.ctx, w.partnerA, ses.ID, "123456", "dev2")
+		if err == nil && code() != "123456" {
+			t.Error("a made-up code was accepted")
+		}
+		_, err = w.svc.CheckIn(w.ctx, w.villagerB, ses.ID, code(), "dev3")
+		wantCode(t, err, errs.Invalid, "a learner not on the roster")
+
+		w.clock = start.Add(100 * time.Minute)
+		a, err := w.svc.CheckOut(w.ctx, w.villagerA, ses.ID, code())
+		if err != nil || a.CheckedOutAt == nil {
+			t.Fatalf("check-out: %+v, %v", a, err)
+		}
+		_, err = w.svc.CheckOut(w.ctx, w.villagerA, ses.ID, code())
+		wantCode(t, err, errs.Conflict, "a second check-out")
+
+		// By hand: a reason is required, another centre's partner cannot.
+		err = w.svc.MarkByHand(w.ctx, w.partnerA, ses.ID, records.HandForm{UserID: w.partnerA.ID, In: "09:00", Out: "11:00"})
+		wantCode(t, err, errs.Invalid, "by hand without a reason")
+		err = w.svc.MarkByHand(w.ctx, w.partnerB, ses.ID, records.HandForm{UserID: w.partnerA.ID, In: "09:00", Out: "11:00", Reason: "手机没电"})
+		wantCode(t, err, errs.NotFound, "another centre's partner marks")
+		err = w.svc.MarkByHand(w.ctx, w.partnerA, ses.ID, records.HandForm{UserID: w.partnerA.ID, In: "15:00", Reason: "手机没电"})
+		wantCode(t, err, errs.Invalid, "by hand outside the session")
+		if err := w.svc.MarkByHand(w.ctx, w.partnerA, ses.ID, records.HandForm{UserID: w.partnerA.ID, In: "08:55", Out: "11:20", Reason: "手机没电"}); err != nil {
+			t.Fatal(err)
+		}
+		reg, err := w.svc.Register(w.ctx, ses.ID)
+		if err != nil || len(reg) != 2 {
+			t.Fatalf("register: %+v, %v", reg, err)
+		}
+		byName := map[string]records.Presence{}
+		for _, p := range reg {
+			byName[p.Name] = p
+		}
+		if v := byName["张大妈"]; v.How != records.ByCode || v.Minutes != 87 || !v.Late || !v.Early || v.Device != "dev1" {
+			t.Errorf("villager: %+v (want 87 minutes, late, early)", v)
+		}
+		if p := byName["王站长"]; p.How != records.ByHand || p.Minutes != 120 || p.Late || p.Early || p.Reason != "手机没电" {
+			t.Errorf("partner by hand: %+v (want 120 minutes, capped by the session)", p)
+		}
+		log, _ := w.svc.Log(w.ctx, c.ID)
+		if last := log[len(log)-1]; last.Action != "attendance.by_hand" || last.Reason != "手机没电" {
+			t.Errorf("last log entry: %+v", last)
 		}
 	})
 }
