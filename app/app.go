@@ -28,6 +28,7 @@ import (
 	"cunlu/app/db"
 	"cunlu/app/demo"
 	"cunlu/app/progress"
+	"cunlu/app/records"
 	"cunlu/app/report"
 	"cunlu/app/sandbox"
 	"cunlu/app/web"
@@ -171,6 +172,10 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}
 		if loaded {
+			if err := demo.LoadClasses(ctx, a.Accounts, key); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("load demo data: %w", err)
+			}
 			fmt.Fprintln(stdout, "Demo data loaded.")
 		}
 		fmt.Fprintln(stdout, demo.SignInHelp)
@@ -192,6 +197,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		Progress:       a.Progress,
 		Shop:           a.Shop,
 		Reports:        report.NewService(g, lib, nil),
+		Records:        records.NewService(g, a.Accounts, key, nil),
 		CourseFiles:    assets.Courses,
 		Ping:           a.ping,
 		Templates:      assets.Templates,

@@ -119,10 +119,10 @@ func parseHours(s string) (int, bool) {
 func checkText(field, v string, min, max int) error {
 	n := utf8.RuneCountInString(strings.TrimSpace(v))
 	if n < min {
-		return errs.Field(field, "error.too_short")
+		return errs.Field(field, "error.too_short").With("Min", min)
 	}
 	if n > max {
-		return errs.Field(field, "error.too_long")
+		return errs.Field(field, "error.too_long").With("Max", max)
 	}
 	return nil
 }
@@ -441,4 +441,104 @@ func (s *Service) Roster(ctx context.Context, classID uint) ([]RosterRow, error)
 		Joins("LEFT JOIN regions v ON v.id = c.region_id").
 		Where("e.class_id = ? AND e.removed_at IS NULL", classID).Order("u.name, u.id").Scan(&out).Error
 	return out, errs.Wrap(err, "list roster")
+}
+
+// ClassRow is a class in a list, with its counts.
+type ClassRow struct {
+	Class
+	Place    string // the centre's name, or the region's
+	Sessions int
+	Learners int
+}
+
+// Classes lists the classes the actor manages, newest first: a coordinator's region and
+// below, a partner's centre.
+func (s *Service) Classes(ctx context.Context, actor *account.User) ([]ClassRow, error) {
+	q := s.db.WithContext(ctx).Table("training_classes tc").
+		Select(`tc.*, COALESCE(ce.name, r.name) AS place,
+			(SELECT COUNT(*) FROM training_sessions ts WHERE ts.class_id = tc.id) AS sessions,
+			(SELECT COUNT(*) FROM training_enrolments te WHERE te.class_id = tc.id AND te.removed_at IS NULL) AS learners`).
+		Joins("JOIN regions r ON r.id = tc.region_id").
+		Joins("LEFT JOIN centres ce ON ce.id = tc.centre_id")
+	switch {
+	case actor.Role == account.RolePartner && actor.CentreID != nil:
+		q = q.Where("tc.centre_id = ?", *actor.CentreID)
+	case actor.Role == account.RoleCoordinator && actor.RegionID != nil:
+		mine, err := s.accounts.Region(ctx, *actor.RegionID)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("r.path LIKE ?", mine.Path+"%")
+	default:
+		return nil, errs.New(errs.Forbidden, "error.forbidden")
+	}
+	var out []ClassRow
+	err := q.Order("tc.id DESC").Scan(&out).Error
+	return out, errs.Wrap(err, "list classes")
+}
+
+// Candidates lists the active learners of one centre who may join the class and are not on
+// its roster, by name. A centre's class takes its own centre's; a region's, any centre in it.
+func (s *Service) Candidates(ctx context.Context, c *Class, centreID uint) ([]account.User, error) {
+	if c.CentreID != nil {
+		centreID = *c.CentreID
+	}
+	region, err := s.accounts.Region(ctx, c.RegionID)
+	if err != nil {
+		return nil, err
+	}
+	roles := []string{string(account.RolePartner), string(account.RoleVillager)}
+	if c.Audience != ForBoth {
+		roles = []string{c.Audience}
+	}
+	var out []account.User
+	err = s.db.WithContext(ctx).Model(&account.User{}).
+		Joins("JOIN centres ON centres.id = users.centre_id").Joins("JOIN regions ON regions.id = centres.region_id").
+		Where("users.centre_id = ? AND users.active AND users.role IN ? AND regions.path LIKE ?", centreID, roles, region.Path+"%").
+		Where("NOT EXISTS (SELECT 1 FROM training_enrolments te WHERE te.class_id = ? AND te.user_id = users.id AND te.removed_at IS NULL)", c.ID).
+		Order("users.name, users.id").Limit(500).Find(&out).Error
+	return out, errs.Wrap(err, "list candidates")
+}
+
+// ManagedSession returns a session of a class the actor manages (else NotFound).
+func (s *Service) ManagedSession(ctx context.Context, actor *account.User, classID, sessionID uint) (*Session, *Class, error) {
+	c, err := s.Class(ctx, actor, classID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ses Session
+	if err := s.db.WithContext(ctx).Where("id = ? AND class_id = ?", sessionID, c.ID).Take(&ses).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil, errs.New(errs.NotFound, "error.not_found")
+		}
+		return nil, nil, errs.Wrap(err, "find session")
+	}
+	return &ses, c, nil
+}
+
+// LearnerSession is what a learner's check-in page shows: the session, its class, and where
+// the learner stands.
+type LearnerSession struct {
+	Session    Session
+	ClassTitle string
+	OnRoster   bool
+	Attendance *Attendance
+}
+
+// ForLearner returns a session as the learner's check-in page shows it.
+func (s *Service) ForLearner(ctx context.Context, learner *account.User, sessionID uint) (*LearnerSession, error) {
+	ses, c, err := s.session(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	ls := &LearnerSession{Session: *ses, ClassTitle: c.Title, OnRoster: s.onRoster(ctx, c.ID, learner.ID) == nil}
+	var a Attendance
+	res := s.db.WithContext(ctx).Where("session_id = ? AND user_id = ?", ses.ID, learner.ID).Limit(1).Find(&a)
+	if res.Error != nil {
+		return nil, errs.Wrap(res.Error, "read attendance")
+	}
+	if res.RowsAffected == 1 {
+		ls.Attendance = &a
+	}
+	return ls, nil
 }

@@ -28,6 +28,7 @@ import (
 	"cunlu/app/account"
 	"cunlu/app/course"
 	"cunlu/app/progress"
+	"cunlu/app/records"
 	"cunlu/app/report"
 	"cunlu/app/sandbox"
 )
@@ -39,6 +40,7 @@ type Options struct {
 	Progress       *progress.Service
 	Shop           *sandbox.Service
 	Reports        *report.Service
+	Records        *records.Service
 	CourseFiles    fs.FS                       // the courses/ folder, for lesson images
 	Ping           func(context.Context) error // database liveness, for /healthz
 	Templates      fs.FS                       // the templates/ folder
@@ -63,6 +65,7 @@ type Server struct {
 	progress  *progress.Service
 	shop      *sandbox.Service
 	reports   *report.Service
+	records   *records.Service
 	files     fs.FS
 	ping      func(context.Context) error
 	log       *slog.Logger
@@ -98,7 +101,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
+		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, records: o.Records, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 		timeout: cmp.Or(o.RequestTimeout, 30*time.Second),
 	}
