@@ -838,9 +838,20 @@ type v13Attendance struct {
 
 func (v13Attendance) TableName() string { return "training_attendance" }
 
+type v13StudyTime struct {
+	UserID     uint    `gorm:"primaryKey;autoIncrement:false"`
+	User       *v1User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Course     string  `gorm:"primaryKey;size:64"`
+	Lesson     string  `gorm:"primaryKey;size:64"`
+	Seconds    int     `gorm:"not null"`
+	LastBeatAt time.Time
+}
+
+func (v13StudyTime) TableName() string { return "study_time" }
+
 // migrate0013 adds the training records (package records): classes, their sessions,
-// rosters and attendance, and the audit log, whose ids are the chain's order (set by the writer, not by
+// rosters and attendance, online study time, and the audit log, whose ids are the chain's order (set by the writer, not by
 // a sequence, so they are consecutive).
 func migrate0013(tx *gorm.DB) error {
-	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{})
+	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{})
 }

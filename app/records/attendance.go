@@ -287,3 +287,36 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// OpenSessions lists the sessions of the learner's classes that are open for checking in or
+// out now (half an hour either side), for the check-in page reached by tapping rather than
+// scanning.
+func (s *Service) OpenSessions(ctx context.Context, learner *account.User) ([]LearnerSession, error) {
+	now := s.now()
+	var rows []struct {
+		Session
+		ClassTitle string
+	}
+	err := s.db.WithContext(ctx).Table("training_sessions ts").Select("ts.*, tc.title AS class_title").
+		Joins("JOIN training_classes tc ON tc.id = ts.class_id").
+		Joins("JOIN training_enrolments te ON te.class_id = tc.id AND te.user_id = ? AND te.removed_at IS NULL", learner.ID).
+		Where("ts.starts_at <= ? AND ts.ends_at >= ?", now.Add(openBefore), now.Add(-openBefore)).
+		Order("ts.starts_at").Scan(&rows).Error
+	if err != nil {
+		return nil, errs.Wrap(err, "list open sessions")
+	}
+	out := make([]LearnerSession, 0, len(rows))
+	for _, r := range rows {
+		ls := LearnerSession{Session: r.Session, ClassTitle: r.ClassTitle, OnRoster: true}
+		var a Attendance
+		res := s.db.WithContext(ctx).Where("session_id = ? AND user_id = ?", r.ID, learner.ID).Limit(1).Find(&a)
+		if res.Error != nil {
+			return nil, errs.Wrap(res.Error, "read attendance")
+		}
+		if res.RowsAffected == 1 {
+			ls.Attendance = &a
+		}
+		out = append(out, ls)
+	}
+	return out, nil
+}

@@ -284,6 +284,16 @@ func (s *Server) sessionMark(c echo.Context) error {
 	return s.redirectFlash(c, fmt.Sprintf("%s/sessions/%d", classPath(v.Class.ID), v.Session.ID), "flash.marked")
 }
 
+// attendList is GET /attend: the learner's sessions open for checking in now, each with a
+// field for the code on the trainer's screen (for those who type rather than scan).
+func (s *Server) attendList(c echo.Context) error {
+	ls, err := s.records.OpenSessions(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.show(c, "attend_list", ls)
+}
+
 type attendView struct {
 	Session *records.LearnerSession
 	Code    string

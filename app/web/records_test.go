@@ -82,6 +82,9 @@ func TestTrainingClassCheckIn(t *testing.T) {
 	v := env.Client(t)
 	v.SignIn("villager", "demo-villager-pass")
 	attend := "/attend/" + sl[2]
+	if r := v.Get("/attend"); r.Status != http.StatusOK || !strings.Contains(r.Body, `action="`+attend+`"`) || !strings.Contains(r.Body, "桃园村电商班") {
+		t.Errorf("the check-in page does not offer the open session:\n%s", r.Body)
+	}
 	if r := v.Get(attend + "?c=" + cm[1]); r.Status != http.StatusOK || !strings.Contains(r.Body, `value="`+cm[1]+`"`) || !strings.Contains(r.Body, "桃园村电商班") {
 		t.Fatalf("the QR code's page: %d\n%s", r.Status, r.Body)
 	}

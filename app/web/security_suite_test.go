@@ -131,6 +131,7 @@ var routeInputs = map[string][]string{
 	"POST /classes/:id/unenrol":             {"learner", "reason"},
 	"GET /classes/:id/sessions/:sid":        nil,
 	"POST /classes/:id/sessions/:sid/hand":  {"learner", "in", "out", "reason"},
+	"GET /attend":                           nil,
 	"GET /attend/:sid":                      {"c"},
 	"POST /attend/:sid":                     {"code", "action"},
 	"GET /partner/villagers":                nil,
