@@ -63,7 +63,7 @@ func (s *Service) Beat(ctx context.Context, userID uint, course, lesson string, 
 type Hours struct {
 	Classes []ClassHours
 	Online  int            // active online study, all lessons
-	ByMonth map[string]int // "2026-12": sessions attended and online study
+	ByMonth map[string]int // "2026-12": sessions attended, and online study in the month a lesson was last studied
 	Total   int
 }
 

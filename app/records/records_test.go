@@ -386,3 +386,58 @@ func TestAttendance(t *testing.T) {
 		}
 	})
 }
+
+// TestStudyTimeCountsOnlyActiveBeats: beats add the time since the one before, at most 30
+// seconds; beats that come too soon (a second tab) add nothing; a lesson counts at most 1.5
+// times its stated minutes; hours add sessions attended and online study.
+func TestStudyTimeCountsOnlyActiveBeats(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		u := w.villagerA.ID
+		beat := func(after time.Duration) int {
+			t.Helper()
+			w.clock = w.clock.Add(after)
+			n, err := w.svc.Beat(w.ctx, u, "buying-online", "pickup-code", 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := beat(0); n != 0 {
+			t.Errorf("the first beat counted %d s", n)
+		}
+		if n := beat(30 * time.Second); n != 30 {
+			t.Errorf("a beat after 30 s counted %d s", n)
+		}
+		if n := beat(5 * time.Second); n != 0 {
+			t.Errorf("a beat 5 s later (another tab) counted %d s", n)
+		}
+		if n := beat(10 * time.Minute); n != 30 {
+			t.Errorf("a beat after 10 idle minutes counted %d s, want 30 at most", n)
+		}
+		total := 60
+		for range 10 {
+			total += beat(30 * time.Second)
+		}
+		if total != 180 { // 2 minutes × 1.5
+			t.Errorf("a 2-minute lesson counted %d s, want 180 at most", total)
+		}
+		// And a session attended.
+		c := w.class(t, w.partnerA, goodClass)
+		ses, err := w.svc.AddSession(w.ctx, w.partnerA, c.ID, records.SessionForm{Date: "2026-12-09", Start: "09:00", End: "11:00", Kind: "theory", Place: "服务站"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{u})
+		if err := w.svc.MarkByHand(w.ctx, w.partnerA, ses.ID, records.HandForm{UserID: u, In: "09:30", Out: "11:20", Reason: "老人不会用手机"}); err != nil {
+			t.Fatal(err)
+		}
+		h, err := w.svc.HoursOf(w.ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Classes) != 1 || h.Classes[0].Present != 90 || h.Online != 3 || h.Total != 93 || h.ByMonth["2026-12"] != 93 {
+			t.Errorf("hours: %+v", h)
+		}
+	})
+}

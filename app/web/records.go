@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -353,6 +354,33 @@ func (s *Server) attendSubmit(c echo.Context) error {
 func deviceOf(c echo.Context) string {
 	sum := sha256.Sum256([]byte(c.RealIP() + "\n" + c.Request().UserAgent()))
 	return hex.EncodeToString(sum[:8])
+}
+
+// studyBeat is POST /courses/:course/:lesson/study: the lesson page's beat of active study
+// (static/study.js). It answers 204: nothing for the page to show.
+func (s *Server) studyBeat(c echo.Context) error {
+	co := s.courses.Catalog().Course(c.Param("course"))
+	if co == nil {
+		return errNotFound
+	}
+	l := co.Lesson(c.Param("lesson"))
+	u := currentUser(c)
+	if l == nil || !l.For(string(u.Role)) {
+		return errNotFound
+	}
+	if _, err := s.records.Beat(c.Request().Context(), u.ID, co.Slug, l.Slug, l.Minutes); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// hoursShow is GET /hours: a learner's training hours (学时), per class, online and per month.
+func (s *Server) hoursShow(c echo.Context) error {
+	h, err := s.records.HoursOf(c.Request().Context(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return s.show(c, "hours", h)
 }
 
 type classLogView struct {

@@ -139,3 +139,32 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// TestStudyBeats: the lesson page carries the study beat for learners only; beats count on
+// the hours page; a beat for a lesson that does not exist is 404 and counts nothing.
+func TestStudyBeats(t *testing.T) {
+	env := apptest.New(t)
+	v := env.Client(t)
+	v.SignIn("villager", "demo-villager-pass")
+	lesson := "/courses/buying-online/how-online-shopping-works"
+	if r := v.Get(lesson); !strings.Contains(r.Body, `action="`+lesson+`/study"`) || !strings.Contains(r.Body, "/static/study.") {
+		t.Fatalf("the lesson page has no study beat: %d\n%s", r.Status, r.Body[max(0, len(r.Body)-1500):])
+	}
+	if r := v.Post(lesson+"/study", url.Values{}); r.Status != http.StatusNoContent {
+		t.Fatalf("beat: %d", r.Status)
+	}
+	if r := v.Post("/courses/buying-online/nope/study", url.Values{}); r.Status != http.StatusNotFound {
+		t.Errorf("beat for no lesson: %d", r.Status)
+	}
+	if n := countRows(t, env, "study_time", "1 = 1"); n != 1 {
+		t.Errorf("%d study rows, want 1", n)
+	}
+	if r := v.Get("/hours"); r.Status != http.StatusOK || !strings.Contains(r.Body, "我的学时") || !strings.Contains(r.Body, "桃园村网购入门班") {
+		t.Errorf("hours page: %d", r.Status)
+	}
+	c := env.Client(t)
+	c.SignIn("coordinator", "demo-coord-pass")
+	if r := c.Get(lesson); strings.Contains(r.Body, "/static/study.") {
+		t.Error("a coordinator's lesson page counts study time")
+	}
+}

@@ -169,6 +169,8 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/classes/:id/sessions/:sid", s.sessionShow, trainers)
 	s.handle(http.MethodPost, "/classes/:id/sessions/:sid/hand", s.sessionMark, trainers)
 	s.handle(http.MethodGet, "/attend", s.attendList, learners)
+	s.handle(http.MethodGet, "/hours", s.hoursShow, learners)
+	s.handle(http.MethodPost, "/courses/:course/:lesson/study", s.studyBeat, learners)
 	s.handle(http.MethodGet, "/attend/:sid", s.attendShow, learners)
 	s.handle(http.MethodPost, "/attend/:sid", s.attendSubmit, learners)
 

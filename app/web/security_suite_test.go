@@ -132,6 +132,8 @@ var routeInputs = map[string][]string{
 	"GET /classes/:id/sessions/:sid":        nil,
 	"POST /classes/:id/sessions/:sid/hand":  {"learner", "in", "out", "reason"},
 	"GET /attend":                           nil,
+	"GET /hours":                            nil,
+	"POST /courses/:course/:lesson/study":   nil,
 	"GET /attend/:sid":                      {"c"},
 	"POST /attend/:sid":                     {"code", "action"},
 	"GET /partner/villagers":                nil,
@@ -177,7 +179,7 @@ var hostileValues = []string{`' OR 1=1 --`, `"; DROP TABLE users; --`, `%`, `_`,
 // pathDefaults fills path parameters with values that exist in the demo data (see examples).
 var pathDefaults = map[string]string{
 	"id": "1", "course": "buying-online", "lesson": "how-online-shopping-works", "code": partnerCertificate,
-	"trip": "t-sf-yz-d6231", "*": "x",
+	"trip": "t-sf-yz-d6231", "sid": "1", "*": "x",
 }
 
 // pathParams lists the names of a route's path parameters (":id" → "id", "*" → "*").
