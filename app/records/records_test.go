@@ -1,14 +1,18 @@
 package records_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"cunlu/app/account"
@@ -438,6 +442,135 @@ func TestStudyTimeCountsOnlyActiveBeats(t *testing.T) {
 		}
 		if len(h.Classes) != 1 || h.Classes[0].Present != 90 || h.Online != 3 || h.Total != 93 || h.ByMonth["2026-12"] != 93 {
 			t.Errorf("hours: %+v", h)
+		}
+	})
+}
+
+// TestEvidencePack: a pack holds the region's classes with a session in the period, their
+// rosters, attendance and hours, with 人数 beside 人次; the same seed draws the same sample;
+// the zip verifies, and a changed file, a changed manifest, an added file or another
+// server's key are each found.
+func TestEvidencePack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		c := w.class(t, w.partnerA, goodClass)
+		other := w.class(t, w.partnerB, goodClass)
+		for _, d := range []string{"2026-12-08", "2026-12-09"} {
+			ses, err := w.svc.AddSession(w.ctx, w.partnerA, c.ID, records.SessionForm{Date: d, Start: "09:00", End: "11:00", Kind: "theory", Place: "服务站"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{w.villagerA.ID, w.partnerA.ID})
+			for _, u := range []uint{w.villagerA.ID, w.partnerA.ID} {
+				if err := w.svc.MarkByHand(w.ctx, w.partnerA, ses.ID, records.HandForm{UserID: u, In: "09:00", Out: "10:30", Reason: "演示"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Township B's class has a session outside the period.
+		if _, err := w.svc.AddSession(w.ctx, w.partnerB, other.ID, records.SessionForm{Date: "2027-01-20", Start: "09:00", End: "11:00", Kind: "theory", Place: "服务站"}); err != nil {
+			t.Fatal(err)
+		}
+		req := records.PackRequest{Region: w.county, From: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Seed: 42, Sample: 1}
+		if _, err := w.svc.BuildPack(w.ctx, w.partnerA, req); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("a partner built a pack: %v", err)
+		}
+		if _, err := w.svc.BuildPack(w.ctx, w.coordA, records.PackRequest{Region: w.townB, From: req.From, To: req.To}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("township A's coordinator built township B's pack: %v", err)
+		}
+		p, err := w.svc.BuildPack(w.ctx, w.coordCounty, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Classes) != 2 || len(p.Sessions) != 3 || len(p.Roster) != 3 || len(p.Attend) != 5 || p.People != 2 || p.Visits != 4 {
+			t.Errorf("pack: %d classes, %d sessions, %d roster, %d attendance rows (with headers), 人数 %d 人次 %d",
+				len(p.Classes), len(p.Sessions), len(p.Roster), len(p.Attend), p.People, p.Visits)
+		}
+		if got := p.Hours[1][2]; got != "3.0" { // 2 × 90 minutes
+			t.Errorf("hours present: %s", got)
+		}
+		again, _ := w.svc.BuildPack(w.ctx, w.coordCounty, req)
+		if len(p.Sampled) != 2 || fmt.Sprint(again.Sampled) != fmt.Sprint(p.Sampled) {
+			t.Errorf("sample: %v, again %v", p.Sampled, again.Sampled)
+		}
+		key := []byte("records tests' secret key")
+		var zipped bytes.Buffer
+		if err := p.WriteZip(&zipped, key); err != nil {
+			t.Fatal(err)
+		}
+		check := func(b []byte, k []byte) []string {
+			t.Helper()
+			chk, err := records.VerifyPack(bytes.NewReader(b), int64(len(b)), k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return chk.Problems
+		}
+		if pr := check(zipped.Bytes(), key); len(pr) != 0 {
+			t.Fatalf("a fresh pack: %v", pr)
+		}
+		// The workbook opens, and its figures are the pack's.
+		zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		xf, err := zr.Open("records.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		book, err := excelize.OpenReader(xf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := book.GetRows("培训班")
+		if err != nil || len(rows) != 2 || rows[1][1] != "电商入门培训班" || rows[1][8] != "2" || rows[1][9] != "4" {
+			t.Errorf("the workbook's classes: %v, %v", rows, err)
+		}
+		if pr := check(zipped.Bytes(), []byte("another server")); len(pr) != 1 || !strings.Contains(pr[0], "signature") {
+			t.Errorf("another key: %v", pr)
+		}
+		rezip := func(change func(name string, b []byte) []byte, add bool) []byte {
+			zr, _ := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+			var out bytes.Buffer
+			zw := zip.NewWriter(&out)
+			for _, f := range zr.File {
+				rc, _ := f.Open()
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				fw, _ := zw.Create(f.Name)
+				fw.Write(change(f.Name, b))
+			}
+			if add {
+				fw, _ := zw.Create("extra.csv")
+				fw.Write([]byte("x"))
+			}
+			zw.Close()
+			return out.Bytes()
+		}
+		same := func(_ string, b []byte) []byte { return b }
+		if pr := check(rezip(same, false), key); len(pr) != 0 {
+			t.Errorf("the same files zipped again: %v", pr)
+		}
+		forged := rezip(func(name string, b []byte) []byte {
+			if name == "report.html" {
+				return bytes.Replace(b, []byte("人次 4"), []byte("人次 40"), 1)
+			}
+			return b
+		}, false)
+		if pr := check(forged, key); len(pr) != 1 || pr[0] != "report.html was changed" {
+			t.Errorf("a changed report: %v", pr)
+		}
+		if pr := check(rezip(same, true), key); len(pr) != 1 || pr[0] != "extra.csv was added" {
+			t.Errorf("an added file: %v", pr)
+		}
+		reseeded := rezip(func(name string, b []byte) []byte {
+			if name == "MANIFEST.txt" {
+				return bytes.Replace(b, []byte("seed 42"), []byte("seed 7"), 1)
+			}
+			return b
+		}, false)
+		if pr := check(reseeded, key); len(pr) != 1 || !strings.Contains(pr[0], "signature") {
+			t.Errorf("a changed manifest: %v", pr)
 		}
 	})
 }
