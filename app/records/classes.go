@@ -93,6 +93,9 @@ func NewService(g *gorm.DB, accounts *account.Service, key []byte, now func() ti
 	return &Service{db: g, accounts: accounts, key: key, now: now}
 }
 
+// Key is the server's secret key, with which evidence packs are signed.
+func (s *Service) Key() []byte { return s.key }
+
 // ClassForm is what a trainer types to create a class.
 type ClassForm struct {
 	Title          string

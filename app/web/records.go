@@ -383,6 +383,97 @@ func (s *Server) hoursShow(c echo.Context) error {
 	return s.show(c, "hours", h)
 }
 
+type packView struct {
+	Regions  []account.Region
+	RegionID uint
+	From, To string
+	Seed     string
+	Sample   string
+}
+
+// packForm is GET /classes/pack: the form for an evidence pack (coordinators).
+func (s *Server) packForm(c echo.Context) error {
+	v, err := s.packData(c)
+	if err != nil {
+		return err
+	}
+	return s.show(c, "class_pack", v)
+}
+
+func (s *Server) packData(c echo.Context) (*packView, error) {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	root, err := s.accounts.Region(ctx, *u.RegionID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.accounts.RegionsWithin(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().In(chinaTime)
+	v := &packView{RegionID: root.ID, From: now.AddDate(0, -1, 0).Format(time.DateOnly), To: now.Format(time.DateOnly),
+		Seed: strconv.FormatInt(now.UnixNano()%1_000_000, 10)}
+	for _, r := range rs {
+		if r.Level != account.LevelVillage {
+			v.Regions = append(v.Regions, r)
+		}
+	}
+	return v, nil
+}
+
+// packDownload is GET /classes/pack.zip?region=&from=&to=&seed=&sample=: the evidence pack
+// as one zip (workbook, printable report, signed manifest). Making it changes nothing.
+func (s *Server) packDownload(c echo.Context) error {
+	ctx := c.Request().Context()
+	if c.QueryParam("region") == "" {
+		return c.Redirect(http.StatusSeeOther, "/classes/pack") // opened without the form
+	}
+	fail := func(err error) error {
+		v, verr := s.packData(c)
+		if verr != nil {
+			return verr
+		}
+		v.RegionID, v.From, v.To, v.Seed, v.Sample = queryUint(c, "region"), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("seed"), c.QueryParam("sample")
+		return s.showFormError(c, "class_pack", v, err)
+	}
+	region, err := s.accounts.Region(ctx, queryUint(c, "region"))
+	if err != nil {
+		return fail(errs.Field("region", "error.not_found"))
+	}
+	from, err := time.ParseInLocation(time.DateOnly, c.QueryParam("from"), chinaTime)
+	if err != nil {
+		return fail(errs.Field("from", "error.date"))
+	}
+	to, err := time.ParseInLocation(time.DateOnly, c.QueryParam("to"), chinaTime)
+	if err != nil {
+		return fail(errs.Field("to", "error.date"))
+	}
+	seed, err := strconv.ParseUint(strings.TrimSpace(c.QueryParam("seed")), 10, 64)
+	if err != nil {
+		return fail(errs.Field("seed", "error.number"))
+	}
+	sample, _ := strconv.Atoi(strings.TrimSpace(c.QueryParam("sample")))
+	p, err := s.records.BuildPack(ctx, currentUser(c), records.PackRequest{Region: region, From: from, To: to, Seed: seed, Sample: max(sample, 0)})
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return fail(errs.Field("region", "error.not_found"))
+		}
+		return fail(err)
+	}
+	name := fmt.Sprintf("%s-培训档案-%s-%s.zip", region.Name, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	ascii := fmt.Sprintf("cunlu-records-%d-%s-%s.zip", region.ID, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	h := c.Response().Header()
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "application/zip")
+	c.Response().WriteHeader(http.StatusOK)
+	return p.WriteZip(c.Response(), s.records.Key())
+}
+
+// RecordsKey is the key evidence packs are signed with, for tests that verify a download.
+func (s *Server) RecordsKey() []byte { return s.records.Key() }
+
 type classLogView struct {
 	Class   *records.Class
 	Entries []records.AuditEntry

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"cunlu/app/apptest"
+	"cunlu/app/records"
 )
 
 var (
@@ -166,5 +171,59 @@ func TestStudyBeats(t *testing.T) {
 	c.SignIn("coordinator", "demo-coord-pass")
 	if r := c.Get(lesson); strings.Contains(r.Body, "/static/study.") {
 		t.Error("a coordinator's lesson page counts study time")
+	}
+}
+
+// TestEvidencePackDownload: a coordinator downloads the pack for the county; the workbook
+// inside opens and its classes' sessions and learners equal the class list's; the manifest
+// verifies with the server's key; a partner cannot download one, and a bad date shows the
+// form again with the message.
+func TestEvidencePackDownload(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("coordinator", "demo-coord-pass")
+	list := c.Get("/classes")
+	if !strings.Contains(list.Body, `href="/classes/pack"`) {
+		t.Fatal("the class list does not link to the evidence pack")
+	}
+	county := regionID(t, env, "示范县")
+	cst := time.FixedZone("CST", 8*3600)
+	from, to := time.Now().In(cst).AddDate(0, 0, -30).Format("2006-01-02"), time.Now().In(cst).AddDate(0, 0, 7).Format("2006-01-02")
+	q := url.Values{"region": {fmt.Sprint(county)}, "from": {from}, "to": {to}, "seed": {"2026"}}
+	if r := c.Get("/classes/pack.zip?" + strings.Replace(q.Encode(), "from="+from, "from=yesterday", 1)); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "请选一个日期") {
+		t.Errorf("a bad date: %d", r.Status)
+	}
+	r := c.Get("/classes/pack.zip?" + q.Encode())
+	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/zip" || !strings.Contains(r.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
+		t.Fatalf("pack: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
+	}
+	body := []byte(r.Body)
+	chk, err := records.VerifyPack(bytes.NewReader(body), int64(len(body)), env.App.Web.RecordsKey())
+	if err != nil || len(chk.Problems) != 0 || !strings.Contains(chk.Manifest, "seed 2026") {
+		t.Fatalf("verify: %+v, %v", chk, err)
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	f, err := zr.Open("records.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, err := excelize.OpenReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := book.GetRows("培训班")
+	if len(rows) != 3 {
+		t.Fatalf("classes sheet: %v", rows)
+	}
+	for _, row := range rows[1:] {
+		want := fmt.Sprintf("%s次课 · %s名学员", row[7], row[8])
+		if !strings.Contains(list.Body, row[1]) || !strings.Contains(list.Body, want) {
+			t.Errorf("class %s: the pack says %q, the class list does not", row[1], want)
+		}
+	}
+	p := env.Client(t)
+	p.SignIn("partner", "demo-partner-pass")
+	if r := p.Get("/classes/pack.zip?" + q.Encode()); r.Status != http.StatusForbidden {
+		t.Errorf("a partner downloaded a pack: %d", r.Status)
 	}
 }

@@ -161,6 +161,8 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodGet, "/classes", s.classesList, trainers)
 	s.handle(http.MethodGet, "/classes/new", s.classNew, trainers)
 	s.handle(http.MethodPost, "/classes", s.classCreate, trainers)
+	s.handle(http.MethodGet, "/classes/pack", s.packForm, coordinators)
+	s.handle(http.MethodGet, "/classes/pack.zip", s.packDownload, coordinators)
 	s.handle(http.MethodGet, "/classes/:id", s.classShow, trainers)
 	s.handle(http.MethodGet, "/classes/:id/log", s.classLog, trainers)
 	s.handle(http.MethodPost, "/classes/:id/sessions", s.classAddSession, trainers)

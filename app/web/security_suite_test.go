@@ -124,6 +124,8 @@ var routeInputs = map[string][]string{
 	"GET /classes":                          nil,
 	"GET /classes/new":                      nil,
 	"POST /classes":                         {"title", "audience", "plan", "target_hours", "trainer", "trainer_profile", "region"},
+	"GET /classes/pack":                     nil,
+	"GET /classes/pack.zip":                 {"region", "from", "to", "seed", "sample"},
 	"GET /classes/:id":                      {"centre"},
 	"GET /classes/:id/log":                  nil,
 	"POST /classes/:id/sessions":            {"date", "start", "end", "kind", "place", "trainer"},
