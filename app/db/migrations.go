@@ -849,9 +849,25 @@ type v13StudyTime struct {
 
 func (v13StudyTime) TableName() string { return "study_time" }
 
+type v13FollowUp struct {
+	UserID       uint    `gorm:"primaryKey;autoIncrement:false"`
+	User         *v1User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Month        int     `gorm:"primaryKey;autoIncrement:false"`
+	ShopOpened   bool    `gorm:"not null"`
+	ShopAddress  string  `gorm:"size:200;not null"`
+	SalesBand    string  `gorm:"size:16;not null"`
+	FoundWork    bool    `gorm:"not null"`
+	UsesServices bool    `gorm:"not null"`
+	RecordedByID uint    `gorm:"not null"`
+	RecordedAt   time.Time
+}
+
+func (v13FollowUp) TableName() string { return "training_followups" }
+
 // migrate0013 adds the training records (package records): classes, their sessions,
-// rosters and attendance, online study time, and the audit log, whose ids are the chain's order (set by the writer, not by
+// rosters and attendance, online study time, follow-ups after the training, and the audit
+// log, whose ids are the chain's order (set by the writer, not by
 // a sequence, so they are consecutive).
 func migrate0013(tx *gorm.DB) error {
-	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{})
+	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{}, &v13FollowUp{})
 }

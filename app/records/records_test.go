@@ -574,3 +574,49 @@ func TestEvidencePack(t *testing.T) {
 		}
 	})
 }
+
+// TestFollowUps: the partner of a trainee's centre records what came of the training at 3
+// and 6 months; a correction keeps the old answers in the audit log; another centre's
+// partner, someone never trained and a shop without its address are refused; the county
+// sees them per township.
+func TestFollowUps(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		c := w.class(t, w.partnerA, goodClass)
+		w.svc.Enrol(w.ctx, w.partnerA, c.ID, []uint{w.villagerA.ID})
+		good := records.FollowUpForm{UserID: w.villagerA.ID, Month: 3, ShopOpened: true, ShopAddress: "拼多多 张大妈土鸡蛋", SalesBand: "lt1000", UsesServices: true}
+		_, err := w.svc.FollowUps(w.ctx, w.villagerA)
+		wantCode(t, err, errs.Forbidden, "a villager lists follow-ups")
+		wantCode(t, w.svc.RecordFollowUp(w.ctx, w.partnerB, good), errs.NotFound, "another centre's partner")
+		noAddr := good
+		noAddr.ShopAddress = ""
+		wantCode(t, w.svc.RecordFollowUp(w.ctx, w.partnerA, noAddr), errs.Invalid, "a shop without its address")
+		never := good
+		never.UserID = w.inactiveA.ID
+		wantCode(t, w.svc.RecordFollowUp(w.ctx, w.partnerA, never), errs.Invalid, "someone never trained")
+		if err := w.svc.RecordFollowUp(w.ctx, w.partnerA, good); err != nil {
+			t.Fatal(err)
+		}
+		fixed := good
+		fixed.SalesBand = "1000-5000"
+		if err := w.svc.RecordFollowUp(w.ctx, w.partnerA, fixed); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := w.svc.FollowUps(w.ctx, w.partnerA)
+		if err != nil || len(rows) != 1 || rows[0].Month3 == nil || rows[0].Month3.SalesBand != "1000-5000" || rows[0].Month6 != nil {
+			t.Fatalf("follow-ups: %+v, %v", rows, err)
+		}
+		var last records.AuditEntry
+		g.Order("id DESC").Take(&last)
+		if last.Action != "followup.corrected" || !strings.Contains(last.Detail, "sales=lt1000") || !strings.Contains(last.Detail, "→") {
+			t.Errorf("the correction's log entry: %+v", last)
+		}
+		sum, err := w.svc.FollowUpsByTownship(w.ctx, w.coordCounty)
+		if err != nil || len(sum) != 1 || sum[0].Township != "桃园镇" || sum[0].Asked != 1 || sum[0].ShopOpened != 1 || sum[0].Selling != 1 {
+			t.Errorf("by township: %+v, %v", sum, err)
+		}
+		if sum, _ := w.svc.FollowUpsByTownship(w.ctx, w.coordOutsider); len(sum) != 0 {
+			t.Errorf("another county's coordinator sees %+v", sum)
+		}
+	})
+}

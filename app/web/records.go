@@ -22,16 +22,57 @@ import (
 // sessions with the code the trainer's screen shows.
 
 type classesView struct {
-	Classes []records.ClassRow
+	Classes   []records.ClassRow
+	FollowUps []records.FollowUpSummary
 }
 
-// classesList is GET /classes: the classes the person manages.
+// classesList is GET /classes: the classes the person manages; for a coordinator also what
+// came of the training, per township.
 func (s *Server) classesList(c echo.Context) error {
-	cs, err := s.records.Classes(c.Request().Context(), currentUser(c))
+	ctx, u := c.Request().Context(), currentUser(c)
+	cs, err := s.records.Classes(ctx, u)
 	if err != nil {
 		return err
 	}
-	return s.show(c, "classes", classesView{Classes: cs})
+	v := classesView{Classes: cs}
+	if u.Role == account.RoleCoordinator {
+		if v.FollowUps, err = s.records.FollowUpsByTownship(ctx, u); err != nil {
+			return err
+		}
+	}
+	return s.show(c, "classes", v)
+}
+
+type followUpsView struct {
+	Rows  []records.FollowUpRow
+	Bands []string
+	Form  records.FollowUpForm // the form that failed, shown again
+}
+
+// followUps is GET /followups: the partner's trainees and what came of their training.
+func (s *Server) followUps(c echo.Context) error {
+	rows, err := s.records.FollowUps(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.show(c, "followups", followUpsView{Rows: rows, Bands: records.SalesBands})
+}
+
+// followUpRecord is POST /followups.
+func (s *Server) followUpRecord(c echo.Context) error {
+	month, _ := strconv.Atoi(c.FormValue("month"))
+	f := records.FollowUpForm{UserID: formUint(c, "learner"), Month: month, ShopOpened: c.FormValue("shop") == "yes",
+		ShopAddress: c.FormValue("shop_address"), SalesBand: c.FormValue("sales_band"), FoundWork: c.FormValue("work") == "yes",
+		UsesServices: c.FormValue("online") == "yes"}
+	ctx := c.Request().Context()
+	if err := s.records.RecordFollowUp(ctx, currentUser(c), f); err != nil {
+		rows, rerr := s.records.FollowUps(ctx, currentUser(c))
+		if rerr != nil {
+			return rerr
+		}
+		return s.showFormError(c, "followups", followUpsView{Rows: rows, Bands: records.SalesBands, Form: f}, err)
+	}
+	return s.redirectFlash(c, "/followups", "flash.followup")
 }
 
 type classNewView struct {

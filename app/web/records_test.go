@@ -227,3 +227,29 @@ func TestEvidencePackDownload(t *testing.T) {
 		t.Errorf("a partner downloaded a pack: %d", r.Status)
 	}
 }
+
+// TestFollowUpPages: the partner records a trainee's 3-month follow-up; a shop without its
+// address is refused next to the form; the coordinator's class list rolls it up by township.
+func TestFollowUpPages(t *testing.T) {
+	env := apptest.New(t)
+	p := env.Client(t)
+	p.SignIn("partner", "demo-partner-pass")
+	page := p.Get("/followups")
+	villager := mustUserID(t, env, "villager")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, fmt.Sprintf(`name="learner" value="%d"`, villager)) {
+		t.Fatalf("follow-ups: %d, no form for the demo villager", page.Status)
+	}
+	form := url.Values{"learner": {fmt.Sprint(villager)}, "month": {"3"}, "shop": {"yes"}, "sales_band": {"lt1000"}, "online": {"yes"}}
+	if r := p.Post("/followups", form); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "哪个平台") {
+		t.Errorf("a shop without its address: %d", r.Status)
+	}
+	form.Set("shop_address", "拼多多 王秀英土鸡蛋")
+	if r := p.Post("/followups", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("record: %d\n%s", r.Status, r.Body)
+	}
+	c := env.Client(t)
+	c.SignIn("coordinator", "demo-coord-pass")
+	if r := c.Get("/classes"); !strings.Contains(r.Body, "培训后跟踪（按乡镇）") || !strings.Contains(r.Body, "<td>青山镇</td><td>3</td><td>1</td><td>1</td><td>1</td>") {
+		t.Errorf("the coordinator's roll-up is missing:\n%s", r.Body)
+	}
+}

@@ -170,6 +170,8 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodPost, "/classes/:id/unenrol", s.classUnenrol, trainers)
 	s.handle(http.MethodGet, "/classes/:id/sessions/:sid", s.sessionShow, trainers)
 	s.handle(http.MethodPost, "/classes/:id/sessions/:sid/hand", s.sessionMark, trainers)
+	s.handle(http.MethodGet, "/followups", s.followUps, partners)
+	s.handle(http.MethodPost, "/followups", s.followUpRecord, partners)
 	s.handle(http.MethodGet, "/attend", s.attendList, learners)
 	s.handle(http.MethodGet, "/hours", s.hoursShow, learners)
 	s.handle(http.MethodPost, "/courses/:course/:lesson/study", s.studyBeat, learners)

@@ -133,6 +133,8 @@ var routeInputs = map[string][]string{
 	"POST /classes/:id/unenrol":             {"learner", "reason"},
 	"GET /classes/:id/sessions/:sid":        nil,
 	"POST /classes/:id/sessions/:sid/hand":  {"learner", "in", "out", "reason"},
+	"GET /followups":                        nil,
+	"POST /followups":                       {"learner", "month", "shop", "shop_address", "sales_band", "work", "online"},
 	"GET /attend":                           nil,
 	"GET /hours":                            nil,
 	"POST /courses/:course/:lesson/study":   nil,
