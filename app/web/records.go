@@ -186,6 +186,18 @@ func (s *Server) classShow(c echo.Context) error {
 	return s.show(c, "class", v)
 }
 
+// classFormError shows the class page again with a form's error, keeping what was typed.
+func (s *Server) classFormError(c echo.Context, id uint, err error, keep func(*classView)) error {
+	v, verr := s.classData(c, id)
+	if verr != nil {
+		return verr
+	}
+	if keep != nil {
+		keep(v)
+	}
+	return s.showFormError(c, "class", v, err)
+}
+
 // classAddSession is POST /classes/:id/sessions.
 func (s *Server) classAddSession(c echo.Context) error {
 	id, err := paramID(c)
@@ -195,12 +207,7 @@ func (s *Server) classAddSession(c echo.Context) error {
 	f := records.SessionForm{Date: c.FormValue("date"), Start: c.FormValue("start"), End: c.FormValue("end"),
 		Kind: c.FormValue("kind"), Place: c.FormValue("place"), Trainer: c.FormValue("trainer")}
 	if _, err := s.records.AddSession(c.Request().Context(), currentUser(c), id, f); err != nil {
-		v, verr := s.classData(c, id)
-		if verr != nil {
-			return verr
-		}
-		v.Session = f
-		return s.showFormError(c, "class", v, err)
+		return s.classFormError(c, id, err, func(v *classView) { v.Session = f })
 	}
 	return s.redirectFlash(c, classPath(id)+"#sessions", "flash.session_added")
 }
@@ -227,11 +234,7 @@ func (s *Server) classEnrol(c echo.Context) error {
 		_, err = s.records.Enrol(c.Request().Context(), currentUser(c), id, ids)
 	}
 	if err != nil {
-		v, verr := s.classData(c, id)
-		if verr != nil {
-			return verr
-		}
-		return s.showFormError(c, "class", v, err)
+		return s.classFormError(c, id, err, nil)
 	}
 	return s.redirectFlash(c, classPath(id)+"#roster", "flash.enrolled")
 }
@@ -244,12 +247,7 @@ func (s *Server) classUnenrol(c echo.Context) error {
 	}
 	learner, reason := formUint(c, "learner"), c.FormValue("reason")
 	if err := s.records.Unenrol(c.Request().Context(), currentUser(c), id, learner, reason); err != nil {
-		v, verr := s.classData(c, id)
-		if verr != nil {
-			return verr
-		}
-		v.Unenrol, v.Reason = learner, reason
-		return s.showFormError(c, "class", v, err)
+		return s.classFormError(c, id, err, func(v *classView) { v.Unenrol, v.Reason = learner, reason })
 	}
 	return s.redirectFlash(c, classPath(id)+"#roster", "flash.unenrolled")
 }
