@@ -30,6 +30,7 @@ import (
 	"cunlu/app/db"
 	"cunlu/app/demo"
 	"cunlu/app/progress"
+	"cunlu/app/records"
 	"cunlu/app/report"
 	"cunlu/app/sandbox"
 	"cunlu/app/web"
@@ -79,6 +80,9 @@ func Run(ctx context.Context, assets Assets, args []string, getenv func(string) 
 	}
 	if len(args) > 0 && args[0] == "loadgen" {
 		return runLoadgen(ctx, assets, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "records" {
+		return runRecords(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "backup" {
 		return runBackup(ctx, args[1:], getenv, stdout, stderr)
@@ -170,6 +174,10 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}
 		if loaded {
+			if err := demo.LoadClasses(ctx, a.Accounts, key); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("load demo data: %w", err)
+			}
 			fmt.Fprintln(stdout, "Demo data loaded.")
 		}
 		fmt.Fprintln(stdout, demo.SignInHelp)
@@ -192,6 +200,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 		Shop:           a.Shop,
 		Reports:        report.NewService(g, lib, nil),
 		Audio:          audio.NewService(g, a.Accounts, nil),
+		Records:        records.NewService(g, a.Accounts, key, nil),
 		CourseFiles:    assets.Courses,
 		Ping:           a.ping,
 		Templates:      assets.Templates,

@@ -26,6 +26,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0010_coordinator_reads", Migrate: migrate0010},
 		{ID: "0011_reminders", Migrate: migrate0011},
 		{ID: "0012_lesson_audio", Migrate: migrate0012},
+		{ID: "0013_training_records", Migrate: migrate0013},
 	}
 }
 
@@ -815,4 +816,114 @@ func (v12LessonAudio) TableName() string { return "lesson_audio" }
 // migrate0012 adds the lessons' recorded audio (v12LessonAudio).
 func migrate0012(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&v12LessonAudio{})
+}
+
+type v13Class struct {
+	ID             uint
+	RegionID       uint   `gorm:"not null;index"`
+	CentreID       *uint  `gorm:"index"`
+	Title          string `gorm:"size:100;not null"`
+	Audience       string `gorm:"size:10;not null"`
+	Plan           string `gorm:"size:2000;not null"`
+	TargetMinutes  int    `gorm:"not null"`
+	Trainer        string `gorm:"size:50;not null"`
+	TrainerProfile string `gorm:"size:500;not null"`
+	CreatedByID    uint   `gorm:"not null"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ClosedAt       *time.Time
+}
+
+func (v13Class) TableName() string { return "training_classes" }
+
+type v13Session struct {
+	ID        uint
+	ClassID   uint      `gorm:"not null;index:idx_training_sessions_class,priority:1"`
+	Class     *v13Class `gorm:"foreignKey:ClassID;constraint:OnDelete:CASCADE"`
+	StartsAt  time.Time `gorm:"not null;index:idx_training_sessions_class,priority:2"`
+	EndsAt    time.Time `gorm:"not null"`
+	Kind      string    `gorm:"size:10;not null"`
+	Place     string    `gorm:"size:100;not null"`
+	Trainer   string    `gorm:"size:50;not null"`
+	CreatedAt time.Time
+}
+
+func (v13Session) TableName() string { return "training_sessions" }
+
+type v13Enrolment struct {
+	ClassID       uint      `gorm:"primaryKey;autoIncrement:false"`
+	Class         *v13Class `gorm:"foreignKey:ClassID;constraint:OnDelete:CASCADE"`
+	UserID        uint      `gorm:"primaryKey;autoIncrement:false;index"`
+	User          *v1User   `gorm:"foreignKey:UserID;constraint:OnDelete:RESTRICT"`
+	EnrolledAt    time.Time `gorm:"not null"`
+	EnrolledByID  uint      `gorm:"not null"`
+	RemovedAt     *time.Time
+	RemovedByID   *uint
+	RemovedReason string `gorm:"size:200;not null;default:''"`
+}
+
+func (v13Enrolment) TableName() string { return "training_enrolments" }
+
+type v13Audit struct {
+	ID       uint      `gorm:"primaryKey;autoIncrement:false"`
+	At       time.Time `gorm:"not null"`
+	ActorID  uint      `gorm:"not null"`
+	ClassID  *uint     `gorm:"index"`
+	Action   string    `gorm:"size:40;not null"`
+	Subject  string    `gorm:"size:60;not null"`
+	Detail   string    `gorm:"size:1000;not null"`
+	Reason   string    `gorm:"size:200;not null"`
+	PrevHash string    `gorm:"size:64;not null"`
+	Hash     string    `gorm:"size:64;not null"`
+}
+
+func (v13Audit) TableName() string { return "audit_log" }
+
+type v13Attendance struct {
+	SessionID    uint        `gorm:"primaryKey;autoIncrement:false"`
+	Session      *v13Session `gorm:"foreignKey:SessionID;constraint:OnDelete:CASCADE"`
+	UserID       uint        `gorm:"primaryKey;autoIncrement:false;index"`
+	User         *v1User     `gorm:"foreignKey:UserID;constraint:OnDelete:RESTRICT"`
+	CheckedInAt  time.Time   `gorm:"not null"`
+	CheckedOutAt *time.Time
+	How          string `gorm:"size:10;not null"`
+	Device       string `gorm:"size:64;not null;default:''"`
+	MarkedByID   *uint
+	Reason       string `gorm:"size:200;not null;default:''"`
+}
+
+func (v13Attendance) TableName() string { return "training_attendance" }
+
+type v13StudyTime struct {
+	UserID     uint    `gorm:"primaryKey;autoIncrement:false"`
+	User       *v1User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Course     string  `gorm:"primaryKey;size:64"`
+	Lesson     string  `gorm:"primaryKey;size:64"`
+	Seconds    int     `gorm:"not null"`
+	LastBeatAt time.Time
+}
+
+func (v13StudyTime) TableName() string { return "study_time" }
+
+type v13FollowUp struct {
+	UserID       uint    `gorm:"primaryKey;autoIncrement:false"`
+	User         *v1User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Month        int     `gorm:"primaryKey;autoIncrement:false"`
+	ShopOpened   bool    `gorm:"not null"`
+	ShopAddress  string  `gorm:"size:200;not null"`
+	SalesBand    string  `gorm:"size:16;not null"`
+	FoundWork    bool    `gorm:"not null"`
+	UsesServices bool    `gorm:"not null"`
+	RecordedByID uint    `gorm:"not null"`
+	RecordedAt   time.Time
+}
+
+func (v13FollowUp) TableName() string { return "training_followups" }
+
+// migrate0013 adds the training records (package records): classes, their sessions,
+// rosters and attendance, online study time, follow-ups after the training, and the audit
+// log, whose ids are the chain's order (set by the writer, not by
+// a sequence, so they are consecutive).
+func migrate0013(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{}, &v13FollowUp{})
 }

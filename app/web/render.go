@@ -160,6 +160,12 @@ func (v *views) funcs() template.FuncMap {
 			return m
 		},
 		"indent": func(n int) string { return strings.Repeat("　", max(n, 0)) },
+		"list":   func(xs ...string) []string { return xs },
+		// when and clock show a real time in China's time zone, where every county is.
+		"when":  func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") },
+		"clock": func(t time.Time) string { return t.In(chinaTime).Format("15:04") },
+		// hours shows minutes as hours: 720 → "12", 450 → "7.5".
+		"hours": func(minutes int) string { return strconv.FormatFloat(float64(minutes)/60, 'f', -1, 64) },
 	}
 }
 
@@ -342,3 +348,6 @@ func setQuery(uri, key, value string) string {
 	u.RawQuery = q.Encode()
 	return u.RequestURI()
 }
+
+// chinaTime is the time zone of every county (China has one).
+var chinaTime = time.FixedZone("CST", 8*3600)

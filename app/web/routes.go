@@ -164,6 +164,28 @@ func (s *Server) registerRoutes() {
 	s.handle(http.MethodPost, "/coord/enrol/check", s.coordEnrolCheck, coordinators)
 	s.handle(http.MethodPost, "/coord/enrol", s.coordEnrol, coordinators)
 
+	// Training classes: coordinators and partners run them; learners check in.
+	trainers := []account.Role{account.RoleCoordinator, account.RolePartner}
+	s.handle(http.MethodGet, "/classes", s.classesList, trainers)
+	s.handle(http.MethodGet, "/classes/new", s.classNew, trainers)
+	s.handle(http.MethodPost, "/classes", s.classCreate, trainers)
+	s.handle(http.MethodGet, "/classes/pack", s.packForm, coordinators)
+	s.handle(http.MethodGet, "/classes/pack.zip", s.packDownload, coordinators)
+	s.handle(http.MethodGet, "/classes/:id", s.classShow, trainers)
+	s.handle(http.MethodGet, "/classes/:id/log", s.classLog, trainers)
+	s.handle(http.MethodPost, "/classes/:id/sessions", s.classAddSession, trainers)
+	s.handle(http.MethodPost, "/classes/:id/enrol", s.classEnrol, trainers)
+	s.handle(http.MethodPost, "/classes/:id/unenrol", s.classUnenrol, trainers)
+	s.handle(http.MethodGet, "/classes/:id/sessions/:sid", s.sessionShow, trainers)
+	s.handle(http.MethodPost, "/classes/:id/sessions/:sid/hand", s.sessionMark, trainers)
+	s.handle(http.MethodGet, "/followups", s.followUps, partners)
+	s.handle(http.MethodPost, "/followups", s.followUpRecord, partners)
+	s.handle(http.MethodGet, "/attend", s.attendList, learners)
+	s.handle(http.MethodGet, "/hours", s.hoursShow, learners)
+	s.handle(http.MethodPost, "/courses/:course/:lesson/study", s.studyBeat, learners)
+	s.handle(http.MethodGet, "/attend/:sid", s.attendShow, learners)
+	s.handle(http.MethodPost, "/attend/:sid", s.attendSubmit, learners)
+
 	s.handle(http.MethodGet, "/admin", s.adminHome, admins)
 	s.handle(http.MethodGet, "/admin/regions", s.regionList, admins)
 	s.handle(http.MethodPost, "/admin/regions", s.regionCreate, admins)

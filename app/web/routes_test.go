@@ -25,6 +25,7 @@ var signIns = map[account.Role][2]string{
 // examples fills route parameters with values that exist in the demo data.
 var examples = strings.NewReplacer(
 	":id", "1",
+	":sid", "1",
 	":course/images/*", "paying-safely/images/pay-page-zh.svg",
 	":course", "buying-online",
 	":lesson", "how-online-shopping-works",

@@ -29,6 +29,7 @@ import (
 	"cunlu/app/audio"
 	"cunlu/app/course"
 	"cunlu/app/progress"
+	"cunlu/app/records"
 	"cunlu/app/report"
 	"cunlu/app/sandbox"
 )
@@ -40,7 +41,8 @@ type Options struct {
 	Progress       *progress.Service
 	Shop           *sandbox.Service
 	Reports        *report.Service
-	Audio          *audio.Service              // lessons' recorded audio
+	Audio          *audio.Service // lessons' recorded audio
+	Records        *records.Service
 	CourseFiles    fs.FS                       // the courses/ folder, for lesson images
 	Ping           func(context.Context) error // database liveness, for /healthz
 	Templates      fs.FS                       // the templates/ folder
@@ -66,6 +68,7 @@ type Server struct {
 	shop      *sandbox.Service
 	reports   *report.Service
 	audio     *audio.Service
+	records   *records.Service
 	files     fs.FS
 	ping      func(context.Context) error
 	log       *slog.Logger
@@ -101,7 +104,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
+		e: echo.New(), accounts: o.Accounts, courses: o.Courses, progress: o.Progress, shop: o.Shop, reports: o.Reports, records: o.Records, files: o.CourseFiles, ping: o.Ping, log: o.Logger, cat: cat,
 		baseURL: o.BaseURL, secure: o.BaseURL.Scheme == "https", registry: o.Registry,
 		timeout: cmp.Or(o.RequestTimeout, 30*time.Second),
 	}
