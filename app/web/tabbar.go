@@ -43,6 +43,7 @@ func (p *Page) Tabs() []tab {
 			{Key: "overview", Href: "/coord", Label: "tab.overview", Current: under("/coord") && !alerts && !matrix},
 			{Key: "alerts", Href: "/coord/alerts", Label: "tab.alerts", Current: alerts},
 			{Key: "matrix", Href: "/coord/matrix", Label: "tab.matrix", Current: matrix},
+			{Key: "classes", Href: "/classes", Label: "tab.classes", Current: under("/classes")},
 		}
 	default:
 		return nil
