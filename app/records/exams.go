@@ -125,8 +125,10 @@ func parseCount(field, v string, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// lessonsOf resolves a plan ("course" for all its lessons, or "course/lesson") into lesson
-// keys that have quiz questions, in order without repeats.
+// lessonsOf resolves a plan, one item per line (or space-separated slugs), into lesson keys
+// that have quiz questions, in order without repeats. An item is a course ("buying-online",
+// all its lessons), a lesson ("buying-online/pickup-code"), or a course's or lesson's title
+// in either language, as class plans are often typed ("网上购物入门").
 func lessonsOf(cat *course.Catalog, plan string) ([]string, error) {
 	var keys []string
 	add := func(l *course.Lesson) {
@@ -134,25 +136,56 @@ func lessonsOf(cat *course.Catalog, plan string) ([]string, error) {
 			keys = append(keys, l.Key())
 		}
 	}
-	for _, item := range strings.Fields(plan) {
-		co, ls, _ := strings.Cut(item, "/")
-		c := cat.Course(co)
-		if c == nil {
-			return nil, errs.Field("lessons", "error.exam_lesson").With("Name", item)
+	for _, line := range strings.Split(plan, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
 		}
-		if ls == "" {
-			for _, l := range c.Lessons {
+		if found := byTitle(cat, line); found != nil {
+			for _, l := range found {
 				add(l)
 			}
 			continue
 		}
-		l := c.Lesson(ls)
-		if l == nil {
-			return nil, errs.Field("lessons", "error.exam_lesson").With("Name", item)
+		for _, item := range strings.Fields(line) {
+			co, ls, _ := strings.Cut(item, "/")
+			c := cat.Course(co)
+			var l *course.Lesson
+			if c != nil && ls != "" {
+				l = c.Lesson(ls)
+			}
+			switch {
+			case c != nil && ls == "":
+				for _, l := range c.Lessons {
+					add(l)
+				}
+			case l != nil:
+				add(l)
+			default:
+				return nil, errs.Field("lessons", "error.exam_lesson").With("Name", item)
+			}
 		}
-		add(l)
 	}
 	return keys, nil
+}
+
+// byTitle finds the lessons of a course, or the lesson, titled t in any language.
+func byTitle(cat *course.Catalog, t string) []*course.Lesson {
+	for _, c := range cat.Courses {
+		for _, txt := range c.Text {
+			if txt.Title == t {
+				return c.Lessons
+			}
+		}
+		for _, l := range c.Lessons {
+			for _, txt := range l.Text {
+				if txt.Title == t {
+					return []*course.Lesson{l}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // questionCount is how many quiz questions the lessons hold.

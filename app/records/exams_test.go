@@ -104,6 +104,12 @@ func TestExams(t *testing.T) {
 		if err != nil || !strings.Contains(pe.Lessons, "buying-online/pickup-code") || !strings.Contains(pe.Lessons, "paying-safely/payment-pin") {
 			t.Errorf("exam from the plan: %v %+v", err, pe)
 		}
+		// A course's title, as plans are typed, stands for its lessons.
+		titled := good
+		titled.Lessons, titled.Title = "安全支付", "支付考核"
+		if te, err := w.svc.CreateExam(w.ctx, w.partnerA, class.ID, titled, cat); err != nil || !strings.HasPrefix(te.Lessons, "paying-safely/") || strings.Contains(te.Lessons, "buying-online") {
+			t.Errorf("exam from a course's title: %v %+v", err, te)
+		}
 		ex, err := w.svc.CreateExam(w.ctx, w.partnerA, class.ID, good, cat)
 		if err != nil {
 			t.Fatal(err)
@@ -118,7 +124,7 @@ func TestExams(t *testing.T) {
 		wantCode(t, err, errs.NotFound, "a learner not on the roster")
 		_, err = w.svc.StartAttempt(w.ctx, w.villagerB, ex.ID, "4321", cat)
 		wantCode(t, err, errs.NotFound, "a learner not on the roster starts")
-		if rows, _ := w.svc.LearnerExams(w.ctx, w.villagerA); len(rows) != 2 || rows[0].ClassTitle != class.Title {
+		if rows, _ := w.svc.LearnerExams(w.ctx, w.villagerA); len(rows) != 3 || rows[0].ClassTitle != class.Title {
 			t.Errorf("learner's exams: %+v", rows)
 		}
 

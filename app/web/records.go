@@ -98,6 +98,8 @@ type classView struct {
 	Session    records.SessionForm
 	Unenrol    uint // the learner whose removal failed, to show the reason field again
 	Reason     string
+	Exams      []records.Exam
+	Exam       records.ExamForm
 }
 
 func (s *Server) classData(c echo.Context, id uint) (*classView, error) {
@@ -106,8 +108,11 @@ func (s *Server) classData(c echo.Context, id uint) (*classView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &classView{Class: cl, CentreID: queryUint(c, "centre")}
+	v := &classView{Class: cl, CentreID: queryUint(c, "centre"), Exam: newExamForm}
 	if v.Sessions, err = s.records.Sessions(ctx, cl.ID); err != nil {
+		return nil, err
+	}
+	if v.Exams, err = s.records.Exams(ctx, cl.ID); err != nil {
 		return nil, err
 	}
 	if v.Roster, err = s.records.Roster(ctx, cl.ID); err != nil {
