@@ -204,6 +204,21 @@ func lessonByKey(cat *course.Catalog, key string) *course.Lesson {
 	return cat.Lesson(co, ls)
 }
 
+// PracticeTasks lists the practice tasks the catalogue's lessons name, in catalogue order.
+func PracticeTasks(cat *course.Catalog) []string {
+	var out []string
+	for _, c := range cat.Courses {
+		for _, l := range c.Lessons {
+			for _, t := range l.Tasks {
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // knownTask reports whether some lesson of the catalogue names the practice task.
 func knownTask(cat *course.Catalog, id string) bool {
 	for _, c := range cat.Courses {

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,8 +26,12 @@ func (s *Server) classExamCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	form, err := c.FormParams()
+	if err != nil {
+		return errs.New(errs.Invalid, "error.bad_request")
+	}
 	f := records.ExamForm{Title: c.FormValue("title"), Opens: c.FormValue("opens"), Closes: c.FormValue("closes"),
-		Minutes: c.FormValue("minutes"), Questions: c.FormValue("questions"), Lessons: c.FormValue("lessons"), Tasks: c.FormValue("tasks"),
+		Minutes: c.FormValue("minutes"), Questions: c.FormValue("questions"), Lessons: c.FormValue("lessons"), Tasks: strings.Join(form["tasks"], " "),
 		Attempts: c.FormValue("attempts"), ProctorCode: c.FormValue("proctor"), PassPercent: c.FormValue("pass")}
 	e, err := s.records.CreateExam(c.Request().Context(), currentUser(c), id, f, s.courses.Catalog())
 	if err != nil {
@@ -134,7 +139,13 @@ func (s *Server) examsList(c echo.Context) error {
 type examView struct {
 	Exam      *records.LearnerExam
 	Questions []examQuestion // of the attempt under way
+	Review    []examReview   // once the window has closed: the best attempt's questions, right or wrong
 	Proctor   string
+}
+
+type examReview struct {
+	Prompt template.HTML
+	Right  bool
 }
 
 // examQuestion is a drawn question as the candidate answers it: no right answers or
@@ -166,8 +177,17 @@ func (s *Server) examData(c echo.Context) (*examView, error) {
 	return &examView{Exam: l}, nil
 }
 
-// withQuestions fills in the questions of the attempt under way, with what was chosen.
+// withQuestions fills in the questions of the attempt under way, with what was chosen, or
+// once the window has closed, which of the best attempt's were right.
 func (v *examView) withQuestions(cat *course.Catalog, lang string, answers course.Answers) {
+	if b := v.Exam.Best; v.Exam.Results && b != nil {
+		for i, k := range b.QuestionKeys() {
+			a := records.ExamAttempt{Questions: k}
+			if qs := records.ExamQuestions(cat, &a, lang); len(qs) == 1 {
+				v.Review = append(v.Review, examReview{Prompt: qs[0].Question.Prompt, Right: i < len(b.Marks) && b.Marks[i] == '1'})
+			}
+		}
+	}
 	if v.Exam.Current == nil {
 		return
 	}
@@ -247,4 +267,9 @@ func (s *Server) examSubmit(c echo.Context) error {
 		return s.showFormError(c, "exam", v, err)
 	}
 	return s.redirectFlash(c, "/exams/"+strconv.FormatUint(uint64(eid), 10), "flash.exam_submitted")
+}
+
+// TaskChosen reports whether the exam form being filled in names the practice task.
+func (v *classView) TaskChosen(id string) bool {
+	return slices.Contains(strings.Fields(v.Exam.Tasks), id)
 }

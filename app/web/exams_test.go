@@ -28,15 +28,17 @@ func TestExamRoundTrip(t *testing.T) {
 	env := apptest.New(t)
 	p := env.Client(t)
 	p.SignIn("partner", "demo-partner-pass")
-	if r := p.Get("/classes/1"); r.Status != http.StatusOK || !strings.Contains(r.Body, `href="/classes/1/exams/1"`) || !strings.Contains(r.Body, `name="proctor"`) {
-		t.Fatalf("class page: %d, no exam or exam form", r.Status)
+	if r := p.Get("/classes/1"); r.Status != http.StatusOK || !strings.Contains(r.Body, `href="/classes/1/exams/1"`) || !strings.Contains(r.Body, `name="proctor"`) ||
+		!strings.Contains(r.Body, `name="tasks" value="buy-pickup-parcel"> 凭取件码取件`) {
+		t.Fatalf("class page: %d, no exam or exam form with its practice tasks", r.Status)
 	}
 	exams := countRows(t, env, "training_exams", "1 = 1")
 	cst := time.FixedZone("CST", 8*3600)
 	opens := time.Now().In(cst).Add(time.Hour)
 	form := url.Values{"title": {"第二次考核"}, "opens": {opens.Format("2006-01-02T15:04")}, "closes": {opens.Add(-time.Hour).Format("2006-01-02T15:04")},
-		"minutes": {"20"}, "questions": {"3"}, "lessons": {"buying-online/pickup-code"}, "attempts": {"1"}, "pass": {"60"}}
-	if r := p.Post("/classes/1/exams", form); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "结束必须晚于开始") && !strings.Contains(r.Body, "晚于") || !strings.Contains(r.Body, `value="第二次考核"`) {
+		"minutes": {"20"}, "questions": {"3"}, "lessons": {"网上购物入门"}, "tasks": {"buy-pickup-parcel", "buy-cart-several"}, "attempts": {"1"}, "pass": {"60"}}
+	if r := p.Post("/classes/1/exams", form); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "结束必须晚于开始") && !strings.Contains(r.Body, "晚于") || !strings.Contains(r.Body, `value="第二次考核"`) ||
+		!strings.Contains(r.Body, `value="buy-cart-several" checked`) {
 		t.Errorf("closes before it opens: %d\n%s", r.Status, r.Body)
 	}
 	if n := countRows(t, env, "training_exams", "1 = 1"); n != exams {
@@ -90,6 +92,16 @@ func TestExamRoundTrip(t *testing.T) {
 		t.Errorf("before the window closes the page shows a score or no wait message:\n%s", r.Body)
 	}
 
+	// Once the window has closed, the score and which questions were right.
+	if err := env.App.Accounts.DB().Exec("UPDATE training_exams SET closes_at = ? WHERE id = 1", time.Now().Add(-time.Minute).UTC()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r := v.Get("/exams/1"); !strings.Contains(r.Body, "你的成绩") || !strings.Contains(r.Body, "共 5 题") || strings.Count(r.Body, "<li>") < 5 || !strings.Contains(r.Body, "✗ 没答对") {
+		t.Errorf("after the window closes the page shows no result:\n%s", r.Body)
+	}
+	if r := v.Post("/exams/1/start", url.Values{"proctor": {"2468"}}); r.Status != http.StatusConflict {
+		t.Errorf("starting after the window closed: %d", r.Status)
+	}
 	villager := mustUserID(t, env, "villager")
 	res := p.Get("/classes/1/exams/1")
 	if res.Status != http.StatusOK || !strings.Contains(res.Body, "1 人交卷") || !strings.Contains(res.Body, "现场口令：2468") {

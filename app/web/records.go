@@ -100,6 +100,7 @@ type classView struct {
 	Reason     string
 	Exams      []records.Exam
 	Exam       records.ExamForm
+	Tasks      []string // the practice tasks an exam may include
 }
 
 func (s *Server) classData(c echo.Context, id uint) (*classView, error) {
@@ -108,7 +109,7 @@ func (s *Server) classData(c echo.Context, id uint) (*classView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &classView{Class: cl, CentreID: queryUint(c, "centre"), Exam: newExamForm}
+	v := &classView{Class: cl, CentreID: queryUint(c, "centre"), Exam: newExamForm, Tasks: records.PracticeTasks(s.courses.Catalog())}
 	if v.Sessions, err = s.records.Sessions(ctx, cl.ID); err != nil {
 		return nil, err
 	}
