@@ -530,7 +530,7 @@ func questionByKey(cat *course.Catalog, key, lang string) (*course.Question, *co
 // question left blank is wrong) and counts the exam's practice tasks done in the practice
 // shop since the attempt started. Answers are taken only inside the window and the time
 // limit (with Grace), once: a second submission, a late one or an answer naming an option
-// that does not exist changes nothing.
+// that does not exist changes nothing. The result is written to the audit log.
 func (s *Service) SubmitAttempt(ctx context.Context, learner *account.User, examID, attemptID uint, answers map[string][]string, cat *course.Catalog) error {
 	e, _, d, err := s.candidate(ctx, learner, examID)
 	if err != nil {
@@ -585,15 +585,20 @@ func (s *Service) SubmitAttempt(ctx context.Context, learner *account.User, exam
 		}
 		tasksDone = int(n)
 	}
-	res := s.db.WithContext(ctx).Model(&ExamAttempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).
-		Updates(map[string]any{"submitted_at": now, "marks": string(marks), "right": right, "total": len(keys), "tasks_done": tasksDone})
-	if res.Error != nil {
-		return errs.Wrap(res.Error, "submit attempt")
-	}
-	if res.RowsAffected == 0 {
-		return errs.New(errs.Conflict, "error.exam_submitted")
-	}
-	return nil
+	// The result goes into the audit log with the attempt, so a score changed afterwards
+	// shows against the chain.
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&ExamAttempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).
+			Updates(map[string]any{"submitted_at": now, "marks": string(marks), "right": right, "total": len(keys), "tasks_done": tasksDone})
+		if res.Error != nil {
+			return errs.Wrap(res.Error, "submit attempt")
+		}
+		if res.RowsAffected == 0 {
+			return errs.New(errs.Conflict, "error.exam_submitted")
+		}
+		return appendAudit(tx, now, Change{ActorID: learner.ID, ClassID: &e.ClassID, Action: "exam.submitted", Subject: fmt.Sprintf("exam:%d user:%d", e.ID, learner.ID),
+			Detail: fmt.Sprintf("attempt %d: %d of %d right (%s); tasks done %d of %d", a.Number, right, len(keys), marks, tasksDone, len(e.TaskIDs()))})
+	})
 }
 
 // CandidateResult is one learner on the roster with their exam result.

@@ -181,6 +181,10 @@ func TestExams(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantCode(t, w.svc.SubmitAttempt(w.ctx, w.villagerA, ex.ID, a.ID, ans, cat), errs.Conflict, "a second submission")
+		log, _ = w.svc.Log(w.ctx, class.ID)
+		if last := log[len(log)-1]; last.Action != "exam.submitted" || last.ActorID != w.villagerA.ID || !strings.Contains(last.Detail, "4 of 5 right (11110); tasks done 1 of 1") {
+			t.Errorf("audit after submitting: %+v", last)
+		}
 		l, _ := w.svc.ExamForLearner(w.ctx, w.villagerA, ex.ID)
 		if l.Results || l.Attempts[0].Right != 0 || l.Attempts[0].Marks != "" || l.Best != nil || l.CanStart() {
 			t.Errorf("before the window closes the candidate sees %+v (can start %v)", l.Attempts[0], l.CanStart())
