@@ -174,7 +174,7 @@ func New(ctx context.Context, cfg config.Config, assets Assets, log *slog.Logger
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}
 		if loaded {
-			if err := demo.LoadClasses(ctx, a.Accounts, key); err != nil {
+			if err := demo.LoadClasses(ctx, a.Accounts, key, lib.Catalog()); err != nil {
 				a.Close()
 				return nil, fmt.Errorf("load demo data: %w", err)
 			}

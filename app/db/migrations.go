@@ -920,10 +920,63 @@ type v13FollowUp struct {
 
 func (v13FollowUp) TableName() string { return "training_followups" }
 
+type v13Exam struct {
+	ID          uint
+	ClassID     uint      `gorm:"not null;index"`
+	Class       *v13Class `gorm:"foreignKey:ClassID;constraint:OnDelete:CASCADE"`
+	Title       string    `gorm:"size:100;not null"`
+	OpensAt     time.Time `gorm:"not null"`
+	ClosesAt    time.Time `gorm:"not null"`
+	Minutes     int       `gorm:"not null"`
+	Questions   int       `gorm:"not null"`
+	Lessons     string    `gorm:"size:4000;not null"`
+	Tasks       string    `gorm:"size:1000;not null;default:''"`
+	Attempts    int       `gorm:"not null"`
+	ProctorCode string    `gorm:"size:20;not null;default:''"`
+	PassPercent int       `gorm:"not null"`
+	CreatedByID uint      `gorm:"not null"`
+	CreatedAt   time.Time
+}
+
+func (v13Exam) TableName() string { return "training_exams" }
+
+type v13ExamAttempt struct {
+	ID          uint
+	ExamID      uint      `gorm:"not null;uniqueIndex:idx_training_exam_attempts_one,priority:1"`
+	Exam        *v13Exam  `gorm:"foreignKey:ExamID;constraint:OnDelete:CASCADE"`
+	UserID      uint      `gorm:"not null;uniqueIndex:idx_training_exam_attempts_one,priority:2;index"`
+	User        *v1User   `gorm:"foreignKey:UserID;constraint:OnDelete:RESTRICT"`
+	Number      int       `gorm:"not null;uniqueIndex:idx_training_exam_attempts_one,priority:3"`
+	StartedAt   time.Time `gorm:"not null"`
+	DueAt       time.Time `gorm:"not null"`
+	SubmittedAt *time.Time
+	Questions   string `gorm:"size:8000;not null"`
+	Marks       string `gorm:"size:200;not null;default:''"`
+	Right       int    `gorm:"not null;default:0"`
+	Total       int    `gorm:"not null;default:0"`
+	TasksDone   int    `gorm:"not null;default:0"`
+}
+
+func (v13ExamAttempt) TableName() string { return "training_exam_attempts" }
+
+type v13ExamCandidate struct {
+	ExamID        uint     `gorm:"primaryKey;autoIncrement:false"`
+	Exam          *v13Exam `gorm:"foreignKey:ExamID;constraint:OnDelete:CASCADE"`
+	UserID        uint     `gorm:"primaryKey;autoIncrement:false"`
+	User          *v1User  `gorm:"foreignKey:UserID;constraint:OnDelete:RESTRICT"`
+	Excused       bool     `gorm:"not null;default:false"`
+	ExtraAttempts int      `gorm:"not null;default:0"`
+	Reason        string   `gorm:"size:200;not null;default:''"`
+	UpdatedAt     time.Time
+}
+
+func (v13ExamCandidate) TableName() string { return "training_exam_candidates" }
+
 // migrate0013 adds the training records (package records): classes, their sessions,
-// rosters and attendance, online study time, follow-ups after the training, and the audit
-// log, whose ids are the chain's order (set by the writer, not by
-// a sequence, so they are consecutive).
+// rosters and attendance, online study time, exams with their attempts and the trainer's
+// decisions on candidates, follow-ups after the training, and the audit log, whose ids are
+// the chain's order (set by the writer, not by a sequence, so they are consecutive).
 func migrate0013(tx *gorm.DB) error {
-	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{}, &v13FollowUp{})
+	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{},
+		&v13Exam{}, &v13ExamAttempt{}, &v13ExamCandidate{}, &v13FollowUp{})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cunlu/app/account"
+	"cunlu/app/course"
 	"cunlu/app/records"
 )
 
@@ -13,8 +14,9 @@ import (
 // a class of 桃园村服务站 run by its partner (villagers and the partner; two sessions held,
 // one to come) and a county class for partners run by the coordinator (two sessions held).
 // Everything goes through package records, as the pages do, so the audit log is the real
-// chain; the held sessions are checked in on a clock set to their times.
-func LoadClasses(ctx context.Context, accounts *account.Service, key []byte) error {
+// chain; the held sessions are checked in on a clock set to their times. The centre's class
+// has an exam open all week (exam code 2468).
+func LoadClasses(ctx context.Context, accounts *account.Service, key []byte, cat *course.Catalog) error {
 	g := accounts.DB()
 	user := func(login string) (*account.User, error) {
 		var u account.User
@@ -95,6 +97,15 @@ func LoadClasses(ctx context.Context, accounts *account.Service, key []byte) err
 		}, append(villagers, *partner), 2)
 	if err != nil {
 		return err
+	}
+	mine, err := svc.Classes(ctx, partner)
+	if err != nil || len(mine) == 0 {
+		return fmt.Errorf("demo exam: the centre's class: %v", err)
+	}
+	_, err = svc.CreateExam(ctx, partner, mine[0].ID, records.ExamForm{Title: "网购入门结业考核", Opens: day(-1) + " 08:00", Closes: day(6) + " 18:00",
+		Minutes: "20", Questions: "5", Attempts: "2", ProctorCode: "2468", PassPercent: "60"}, cat)
+	if err != nil {
+		return fmt.Errorf("demo exam: %w", err)
 	}
 	var partners []account.User
 	if err := g.WithContext(ctx).Where("role = ?", account.RolePartner).Order("id").Limit(8).Find(&partners).Error; err != nil {

@@ -139,6 +139,9 @@ type classView struct {
 	Session    records.SessionForm
 	Unenrol    uint // the learner whose removal failed, to show the reason field again
 	Reason     string
+	Exams      []records.Exam
+	Exam       records.ExamForm
+	Tasks      []string // the practice tasks an exam may include
 }
 
 func (s *Server) classData(c echo.Context, id uint) (*classView, error) {
@@ -147,8 +150,11 @@ func (s *Server) classData(c echo.Context, id uint) (*classView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &classView{Class: cl, CentreID: queryUint(c, "centre")}
+	v := &classView{Class: cl, CentreID: queryUint(c, "centre"), Exam: newExamForm, Tasks: records.PracticeTasks(s.courses.Catalog())}
 	if v.Sessions, err = s.records.Sessions(ctx, cl.ID); err != nil {
+		return nil, err
+	}
+	if v.Exams, err = s.records.Exams(ctx, cl.ID); err != nil {
 		return nil, err
 	}
 	if v.Roster, err = s.records.Roster(ctx, cl.ID); err != nil {

@@ -26,6 +26,7 @@ var signIns = map[account.Role][2]string{
 var examples = strings.NewReplacer(
 	":id", "1",
 	":sid", "1",
+	":eid", "1",
 	":course/images/*", "paying-safely/images/pay-page-zh.svg",
 	":course", "buying-online",
 	":lesson", "how-online-shopping-works",
