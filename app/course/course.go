@@ -36,6 +36,19 @@ func (c *Catalog) Lesson(course, lesson string) *Lesson {
 	return nil
 }
 
+// TaskLessons returns the lessons that name a practice task (one, once lint passes).
+func (c *Catalog) TaskLessons(task string) []*Lesson {
+	var out []*Lesson
+	for _, co := range c.Courses {
+		for _, l := range co.Lessons {
+			if slices.Contains(l.Tasks, task) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
 // LessonCount is the number of lessons in all courses.
 func (c *Catalog) LessonCount() int {
 	n := 0

@@ -24,6 +24,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0008_refund_to", Migrate: migrate0008},
 		{ID: "0009_sandbox_event_kinds", Migrate: migrate0009},
 		{ID: "0010_coordinator_reads", Migrate: migrate0010},
+		{ID: "0011_lesson_tasks", Migrate: migrate0011},
 	}
 }
 
@@ -759,4 +760,18 @@ func migrate0010(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+type v11Event struct{ CreatedAt time.Time }
+
+func (v11Event) TableName() string { return "sandbox_events" }
+
+// migrate0011: a practice task counts only what the learner did after opening its lesson,
+// so events keep the real time they were recorded (their At is the simulated clock); and a
+// listing may say what the goods cost the seller, which the pricing task checks.
+func migrate0011(tx *gorm.DB) error {
+	if err := tx.Migrator().AddColumn(&v11Event{}, "CreatedAt"); err != nil {
+		return err
+	}
+	return tx.Exec("ALTER TABLE sell_listings ADD COLUMN cost_cents BIGINT NOT NULL DEFAULT 0").Error
 }

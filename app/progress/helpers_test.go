@@ -153,6 +153,14 @@ func (w *world) lesson(t *testing.T, courseSlug, slug string) *course.Lesson {
 	return l
 }
 
+// open has who open a lesson, as its page does.
+func (w *world) open(t *testing.T, who progress.Learner, courseSlug, slug string) {
+	t.Helper()
+	if err := w.svc.Opened(w.ctx, w.snapshot(t, who), w.lesson(t, courseSlug, slug)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // key returns a fresh idempotency key of a valid length.
 func (w *world) key() string {
 	w.keys++

@@ -19,7 +19,8 @@ type Checker struct {
 // A Check is one event being checked for its owner's practice tasks.
 type Check struct {
 	Event    *Event
-	CentreID uint // the owner's own centre, where the operation knows it (checkout does)
+	CentreID uint      // the owner's own centre, where the operation knows it (checkout does)
+	Since    time.Time // when the learner opened the lesson of the task being checked: earlier events do not count
 	tx       *gorm.DB
 	s        *Service
 	order    *Order
@@ -259,9 +260,9 @@ func (c *Check) own(dst any) error {
 }
 
 // happened reports whether the owner had an event of kind at or before by (at any time
-// when by is zero), about one of refs when any are given.
+// when by is zero), about one of refs when any are given, since the task's lesson was opened.
 func (c *Check) happened(kind string, by time.Time, refs ...string) (bool, error) {
-	q := c.tx.Model(&Event{}).Where("user_id = ? AND kind = ?", c.Event.UserID, kind)
+	q := c.tx.Model(&Event{}).Where("user_id = ? AND kind = ? AND created_at >= ?", c.Event.UserID, kind, c.Since)
 	if !by.IsZero() {
 		q = q.Where("at <= ?", by)
 	}

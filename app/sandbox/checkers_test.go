@@ -536,6 +536,35 @@ func TestCheckers(t *testing.T) {
 			}
 		}
 
+		// Only what the learner did after first opening the task's lesson counts: the same
+		// act before it does not complete the task, and an earlier event a task looks back
+		// for (a declined payment) does not count either.
+		t.Run("only acts after the lesson was opened", func(t *testing.T) {
+			defer w.tasks.openedAt(time.Time{})
+			o := w.villager(t)
+			w.tasks.openedAt(w.clock.Now().Add(time.Minute))
+			order(t, o, home(), one(pencils))
+			decline(t, o)
+			for _, task := range []string{"buy-home-delivery", "pay-recover-declined"} {
+				if _, ok := w.done(t, o.UserID, task); ok {
+					t.Errorf("%s done by an act before its lesson was opened", task)
+				}
+			}
+			w.clock.Advance(2 * time.Minute)
+			order(t, o, pickup(), one(pencils))
+			if _, ok := w.done(t, o.UserID, "pay-recover-declined"); ok {
+				t.Error("pay-recover-declined done by a decline from before its lesson was opened")
+			}
+			order(t, o, home(), one(pencils))
+			decline(t, o)
+			order(t, o, pickup(), one(pencils))
+			for _, task := range []string{"buy-home-delivery", "pay-recover-declined"} {
+				if _, ok := w.done(t, o.UserID, task); !ok {
+					t.Errorf("%s not done by the same acts after its lesson was opened", task)
+				}
+			}
+		})
+
 		t.Run("only open tasks", func(t *testing.T) {
 			defer w.tasks.set(nil, "")
 			w.tasks.set([]string{"no-such-task", "buy-first-order", "buy-home-delivery"}, "")
