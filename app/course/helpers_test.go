@@ -94,7 +94,8 @@ func courseMD(lang string, edits ...edit) string {
 func lessonMD(lang string, edits ...edit) string {
 	d := &doc{
 		front: []string{"title: " + pick(lang, "标题", "Title"), "summary: " + pick(lang, "摘要", "Summary"),
-			"order: 1", "minutes: 5", "audience: [partner, villager]", "prerequisites: []", "tasks: []"},
+			"order: 1", "minutes: 5", "audience: [partner, villager]", "prerequisites: []", "tasks: []",
+			"no_task: " + pick(lang, "只读一课。", "A reading lesson.")},
 		text:      pick(lang, "## 第一节\n\n一段话。\n", "## Part one\n\nA paragraph.\n"),
 		quizTitle: pick(lang, "## 小测验 {#quiz}", "## Quiz {#quiz}"),
 		questions: defaultQuestions(lang),

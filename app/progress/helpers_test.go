@@ -42,7 +42,11 @@ func fixtureFS() fstest.MapFS {
 	}
 	lesson := func(slug string, order int, audience, prereqs, tasks, zhTitle, enTitle string) (zh, en string) {
 		front := func(title string) string {
-			return fmt.Sprintf("---\ntitle: %s\nsummary: %s。\norder: %d\nminutes: 5\naudience: %s\nprerequisites: %s\ntasks: %s\n---\n", title, title, order, audience, prereqs, tasks)
+			noTask := ""
+			if tasks == "[]" {
+				noTask = "no_task: " + title + "\n"
+			}
+			return fmt.Sprintf("---\ntitle: %s\nsummary: %s。\norder: %d\nminutes: 5\naudience: %s\nprerequisites: %s\ntasks: %s\n%s---\n", title, title, order, audience, prereqs, tasks, noTask)
 		}
 		zh = front(zhTitle) + "这一课讲" + zhTitle + "。\n\n## 小测验 {#quiz}\n\n" +
 			"### 第一题选哪一个？\n\n- [x] 甲\n  > 对。\n- [ ] 乙\n  > 不对。\n\n" +
