@@ -768,10 +768,15 @@ func (v11Event) TableName() string { return "sandbox_events" }
 
 // migrate0011: a practice task counts only what the learner did after opening its lesson,
 // so events keep the real time they were recorded (their At is the simulated clock); and a
-// listing may say what the goods cost the seller, which the pricing task checks.
+// listing may say what the goods and the courier cost the seller, which the pricing task checks.
 func migrate0011(tx *gorm.DB) error {
 	if err := tx.Migrator().AddColumn(&v11Event{}, "CreatedAt"); err != nil {
 		return err
 	}
-	return tx.Exec("ALTER TABLE sell_listings ADD COLUMN cost_cents BIGINT NOT NULL DEFAULT 0").Error
+	for _, col := range []string{"cost_cents", "postage_cents"} {
+		if err := tx.Exec("ALTER TABLE sell_listings ADD COLUMN " + col + " BIGINT NOT NULL DEFAULT 0").Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

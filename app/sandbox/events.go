@@ -32,9 +32,12 @@ const (
 	EventDeclined        = "payment_declined" // the wallet refused a checkout
 	EventSoldOut         = "sold_out"         // Ref: the product's SKU
 	EventPINWrong        = "pin_wrong"
-	EventPINSet          = "pin_set"
-	EventCompared        = "compared" // a product added to the cart from the compare-sellers page; Ref: the product
-	EventTracked         = "tracked"  // the clock fast-forwarded to an order's next step; Ref: the order
+	EventPINSet          = "pin_set"       // Ref: "changed" when it replaced a PIN, else ""
+	EventLedger          = "ledger_viewed" // looked at the wallet's movements, when there were some
+	EventReset           = "sandbox_reset" // started the practice shop over
+	EventSaleCame        = "sale_placed"   // a simulated buyer ordered from the learner's shop; Ref: the sale
+	EventCompared        = "compared"      // a product added to the cart from the compare-sellers page; Ref: the product
+	EventTracked         = "tracked"       // the clock fast-forwarded to an order's next step; Ref: the order
 	EventPickedUp        = "picked_up"
 	EventReturnRequested = "return_requested"
 	EventRefunded        = "refunded"       // a return's refund reached the wallet; Ref: the order
