@@ -8,8 +8,6 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/apptest"
-	"cunlu/app/course"
-	"cunlu/app/progress"
 )
 
 // userID returns the id of the account with login, as a string for URLs.
@@ -70,32 +68,6 @@ func mustUserID(t *testing.T, env *apptest.Env, login string) uint {
 		t.Fatalf("find %s: %v", login, err)
 	}
 	return u.ID
-}
-
-// openLessons has login open every lesson they see, as their lesson pages would: a
-// practice task counts only what its learner did after opening its lesson.
-func openLessons(t *testing.T, env *apptest.Env, login string) {
-	t.Helper()
-	var u account.User
-	if err := env.App.Accounts.DB().Where("login = ?", login).Take(&u).Error; err != nil {
-		t.Fatalf("find %s: %v", login, err)
-	}
-	who := progress.Learner{ID: u.ID, Name: u.Name, Audience: course.AudiencePartner}
-	if u.Role == account.RoleVillager {
-		who.Audience = course.AudienceVillager
-	}
-	ctx := context.Background()
-	sn, err := env.App.Progress.Snapshot(ctx, who)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, co := range env.App.Courses.Catalog().Courses {
-		for _, l := range co.LessonsFor(who.Audience) {
-			if err := env.App.Progress.Opened(ctx, sn, l); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 }
 
 // bookingDay is the n-th day (from 1) that the travel page offers for booking: the days

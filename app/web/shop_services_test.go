@@ -39,7 +39,7 @@ func TestSellingJourney(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	centre := fmt.Sprint(centreID(t, env, "桃园村服务站"))
 
 	if r := c.Post("/shop/sell/listings", url.Values{"title": {"猕猴桃"}}); r.Status != http.StatusConflict && r.Status != http.StatusBadRequest {
@@ -148,7 +148,7 @@ func TestSellingJourney(t *testing.T) {
 	// Photos and listings are private to the sandbox.
 	other := env.Client(t)
 	other.SignIn("partner02", "demo-partner-pass")
-	openLessons(t, env, "partner02")
+	env.OpenLessons(t, "partner02")
 	if r := other.Get(listing); r.Status != http.StatusNotFound {
 		t.Errorf("another learner opening the listing: %d", r.Status)
 	}
@@ -166,7 +166,7 @@ func TestBillsCatchWrongAccountsThenPay(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	if r := c.Post("/shop/bills", url.Values{"kind": {"electricity"}, "account": {"1234567890"}, "amount": {"86.40"}, "pin": {"802468"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "户号") {
 		t.Fatalf("wrong account number: %d, want 400 naming the account number", r.Status)
@@ -211,7 +211,7 @@ func TestTravelBookMaskAndRefund(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	tt := env.App.Shop.Timetable
 	var bus *sandbox.Trip
@@ -270,7 +270,7 @@ func TestTravelBookMaskAndRefund(t *testing.T) {
 	}
 	other := env.Client(t)
 	other.SignIn("partner02", "demo-partner-pass")
-	openLessons(t, env, "partner02")
+	env.OpenLessons(t, "partner02")
 	if r := other.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusNotFound {
 		t.Errorf("refunding someone else's ticket: %d", r.Status)
 	}
@@ -280,7 +280,7 @@ func TestScamInboxAndListings(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("villager", "demo-villager-pass")
-	openLessons(t, env, "villager")
+	env.OpenLessons(t, "villager")
 	inbox := c.Get("/shop/inbox")
 	ids := regexp.MustCompile(`href="/shop/inbox/(\d+)"`).FindAllStringSubmatch(inbox.Body, -1)
 	if inbox.Status != http.StatusOK || len(ids) < 3 {
@@ -334,7 +334,7 @@ func TestScamInboxAndListings(t *testing.T) {
 	}
 	other := env.Client(t)
 	other.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	if r := other.Get(fmt.Sprintf("/shop/inbox/%d", msgs[0].ID)); r.Status != http.StatusNotFound {
 		t.Errorf("another learner's message: %d", r.Status)
 	}
@@ -344,7 +344,7 @@ func TestAssistLog(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	own := fmt.Sprint(mustUserID(t, env, "villager"))
 	other := fmt.Sprint(mustUserID(t, env, "13800000002"))
 	if r := c.Post("/partner/assists", url.Values{"villager_id": {other}, "kind": {"bill"}}); r.Status != http.StatusNotFound {
@@ -371,7 +371,7 @@ func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	// Water accounts are 8 digits starting with 2, with a check digit: 20000006 is one.
 	r := c.Post("/shop/bills", url.Values{"kind": {"water"}, "account": {"20000006"}, "amount": {"23.50"}, "pin": {"802468"}})
@@ -405,7 +405,7 @@ func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
 	// Another learner sees none of it.
 	o := env.Client(t)
 	o.SignIn("partner02", "demo-partner-pass")
-	openLessons(t, env, "partner02")
+	env.OpenLessons(t, "partner02")
 	if r := o.Get(receipt); r.Status != http.StatusNotFound {
 		t.Errorf("another learner's receipt: %d", r.Status)
 	}

@@ -44,7 +44,7 @@ func TestShopBuyWithPickupTrackAndCollect(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("villager", "demo-villager-pass")
-	openLessons(t, env, "villager")
+	env.OpenLessons(t, "villager")
 	uid := mustUserID(t, env, "villager")
 
 	if r := c.Get("/shop/search?q=" + url.QueryEscape("复合肥") + "&pickup=1&sort=price"); r.Status != http.StatusOK || !strings.Contains(r.Body, "复合肥") {
@@ -112,7 +112,7 @@ func TestShopOutcomeCodes(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	seeds := productID(t, env, "白菜种子", 990)
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
@@ -170,7 +170,7 @@ func TestShopReturnDamagedAndRefund(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner02", "demo-partner-pass")
-	openLessons(t, env, "partner02")
+	env.OpenLessons(t, "partner02")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	p := productID(t, env, "复合肥", 13800)
 	order := buy(t, c, p, url.Values{"delivery": {"pickup"}, "payment": {"wallet"}, "pin": {"802468"}, "outcome": {"0004"}})
@@ -208,13 +208,13 @@ func TestShopIsolationAndBadInput(t *testing.T) {
 	env := apptest.New(t)
 	a := env.Client(t)
 	a.SignIn("partner03", "demo-partner-pass")
-	openLessons(t, env, "partner03")
+	env.OpenLessons(t, "partner03")
 	seeds := productID(t, env, "白菜种子", 990)
 	order := buy(t, a, seeds, url.Values{"delivery": {"pickup"}, "payment": {"cash"}})
 	eventsOfA := countRows(t, env, "sandbox_events", "user_id = ?", mustUserID(t, env, "partner03"))
 	b := env.Client(t)
 	b.SignIn("partner04", "demo-partner-pass")
-	openLessons(t, env, "partner04")
+	env.OpenLessons(t, "partner04")
 	for _, r := range []*apptest.Resp{
 		b.Get(order),
 		b.Post(order+"/forward", nil),
@@ -270,9 +270,9 @@ func TestAssistedSession(t *testing.T) {
 	env := apptest.New(t)
 	p := env.Client(t)
 	p.SignIn("partner", "demo-partner-pass") // 桃园村服务站
-	openLessons(t, env, "partner")
+	env.OpenLessons(t, "partner")
 	own := mustUserID(t, env, "villager") // 王秀英, same centre
-	openLessons(t, env, "villager")
+	env.OpenLessons(t, "villager")
 	other := mustUserID(t, env, "13800000002") // 李桂兰, 石桥村服务站
 	if r := p.Post("/shop/assist", url.Values{"villager_id": {fmt.Sprint(other)}}); r.Status != http.StatusNotFound {
 		t.Fatalf("assisting a villager of another centre: %d, want 404", r.Status)
@@ -300,7 +300,7 @@ func TestAssistedSession(t *testing.T) {
 	}
 	v := env.Client(t)
 	v.SignIn("villager", "demo-villager-pass")
-	openLessons(t, env, "villager")
+	env.OpenLessons(t, "villager")
 	if body := v.Get("/shop/orders").Body; !strings.Contains(body, "CL") {
 		t.Error("the villager does not see the order placed with them")
 	}
