@@ -419,3 +419,37 @@ func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
 		t.Error("unexpected shop content")
 	}
 }
+
+// The listing form takes an optional cost and postage: bad ones are refused next to the
+// field with what was typed kept, good ones are saved and shown again, and a price that
+// covers them and the fee completes the pricing lesson's task.
+func TestListingCostAndPostage(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
+	centre := fmt.Sprint(centreID(t, env, "桃园村服务站"))
+	if r := c.Post("/shop/sell/shop", url.Values{"name": {"李叔的猕猴桃"}, "centre_id": {centre}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("open shop: %d\n%s", r.Status, r.Body)
+	}
+	fields := url.Values{"title": {"猕猴桃 5斤装"}, "description": {"红心猕猴桃，一箱5斤。"}, "price": {"39"}, "shipping": {"0"}, "stock": {"20"},
+		"cost": {"二十五"}, "postage": {"8"}}
+	r := c.Post("/shop/sell/listings", fields)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "成本不对") || !strings.Contains(r.Body, `value="二十五"`) ||
+		!regexp.MustCompile(`id="cost"[^>]*aria-invalid="true"`).MatchString(r.Body) {
+		t.Fatalf("a cost in words: %d, want 400 with the message by the field and the text kept", r.Status)
+	}
+	if n := countRows(t, env, "sell_listings", "1 = 1"); n != 0 {
+		t.Fatal("a refused cost saved a listing")
+	}
+	fields.Set("cost", "25")
+	if r = c.PostFile("/shop/sell/listings", fields, "photo", "kiwi.jpg", "image/jpeg", photoJPEG(t)); r.Status != http.StatusSeeOther {
+		t.Fatalf("list with cost and postage: %d\n%s", r.Status, r.Body)
+	}
+	if page := c.Get(r.Location).Body; !strings.Contains(page, `name="cost" value="25"`) || !strings.Contains(page, `name="postage" value="8"`) {
+		t.Error("the listing's cost and postage are not shown again")
+	}
+	if !hasTask(t, env, "partner", "sell-price-covers-costs") {
+		t.Error("a price that covers cost, postage and fee did not complete the pricing task")
+	}
+}
