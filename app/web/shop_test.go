@@ -308,3 +308,23 @@ func TestAssistedSession(t *testing.T) {
 		t.Errorf("a villager opening an assisted session: %d", r.Status)
 	}
 }
+
+// The shop lists the practice tasks of the lessons the learner has opened, and says that
+// only what follows a lesson's opening counts.
+func TestShopListsTheTasksOfOpenedLessons(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+	if l == nil || len(l.Tasks) != 1 {
+		t.Fatal("fixture: how-online-shopping-works has no single task")
+	}
+	title := "下第一单：选服务站自提" // task.buy-first-order.title
+	if body := c.Get("/shop").Body; strings.Contains(body, title) || !strings.Contains(body, "打开一课，它的练习任务就会出现在这里") {
+		t.Fatal("the shop lists a task before its lesson was opened, or does not say how tasks appear")
+	}
+	c.Get(l.URL())
+	if body := c.Get("/shop").Body; !strings.Contains(body, title) || !strings.Contains(body, "只算打开这一课以后") {
+		t.Error("the opened lesson's task is not listed in the shop with the rule")
+	}
+}
