@@ -36,6 +36,19 @@ func (c *Catalog) Lesson(course, lesson string) *Lesson {
 	return nil
 }
 
+// TaskLessons returns the lessons that name a practice task (one, once lint passes).
+func (c *Catalog) TaskLessons(task string) []*Lesson {
+	var out []*Lesson
+	for _, co := range c.Courses {
+		for _, l := range co.Lessons {
+			if slices.Contains(l.Tasks, task) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
 // LessonCount is the number of lessons in all courses.
 func (c *Catalog) LessonCount() int {
 	n := 0
@@ -100,17 +113,22 @@ type Lesson struct {
 	Minutes       int
 	Audience      []string
 	Prerequisites []string // slugs of lessons in the same course
-	Tasks         []string // practice task ids
+	Tasks         []string // practice task ids, each named by this lesson only
 	Pass          int      // questions right needed to pass; 0 means all
 	Reviewed      string   // when its facts were last checked against its sources, 2006-01-02
 	Text          map[string]*LessonText
 }
+
+// MaxNoTask is how many lessons may go without a practice task (each saying why in its
+// front matter's no_task): every other lesson practises what it teaches in the sandbox.
+const MaxNoTask = 5
 
 // LessonText is a lesson's words in one language.
 type LessonText struct {
 	Title   string
 	Summary string
 	Sources []string      // the laws, standards and official pages its facts rest on
+	NoTask  string        // why the lesson has no practice task (only when Tasks is empty)
 	Body    template.HTML // the lesson without its quiz
 	Quiz    Quiz
 	Bytes   int      // compressed size of the lesson's text and images, for "download size"

@@ -95,7 +95,8 @@ func lessonMD(lang string, edits ...edit) string {
 	d := &doc{
 		front: []string{"title: " + pick(lang, "标题", "Title"), "summary: " + pick(lang, "摘要", "Summary"),
 			"order: 1", "minutes: 5", "audience: [partner, villager]", "prerequisites: []", "tasks: []",
-			"reviewed: 2026-12-07", "sources: [" + pick(lang, "消费者权益保护法 第二十五条", "Consumer Rights Protection Law, Article 25") + "]"},
+			"reviewed: 2026-12-07", "sources: [" + pick(lang, "消费者权益保护法 第二十五条", "Consumer Rights Protection Law, Article 25") + "]",
+			"no_task: " + pick(lang, "只读一课。", "A reading lesson.")},
 		text:      pick(lang, "## 第一节\n\n一段话。\n", "## Part one\n\nA paragraph.\n"),
 		quizTitle: pick(lang, "## 小测验 {#quiz}", "## Quiz {#quiz}"),
 		questions: defaultQuestions(lang),

@@ -223,14 +223,32 @@ func findingCases() []findingCase {
 		{name: "prerequisite that comes first is fine", fsys: withBase(both("c", "m", set("order", "2"), set("prerequisites", "[l]")))},
 
 		// Tasks.
-		{name: "unknown task id", known: knownBuy, fsys: withBase(bothLesson(set("tasks", "[buy-first-order, fly-to-moon]"))),
+		{name: "unknown task id", known: knownBuy, fsys: withBase(bothLesson(set("tasks", "[buy-first-order, fly-to-moon]"), del("no_task"))),
 			want: []want{{file: zhL, at: "tasks:", msg: `unknown practice task id "fly-to-moon"`}}},
-		{name: "task ids unchecked without knownTask", fsys: withBase(bothLesson(set("tasks", "[fly-to-moon]")))},
+		{name: "task ids unchecked without knownTask", fsys: withBase(bothLesson(set("tasks", "[fly-to-moon]"), del("no_task")))},
 		{name: "tasks missing", fsys: withBase(bothLesson(del("tasks"))),
 			want: []want{
 				{file: enL, at: closing, msg: `front matter "tasks" is missing (a list, [] when empty)`},
 				{file: zhL, at: closing, msg: `front matter "tasks" is missing (a list, [] when empty)`},
 			}},
+		{name: "no tasks and no reason", fsys: withBase(bothLesson(del("no_task"))),
+			want: []want{
+				{file: enL, at: "tasks:", msg: "a lesson without a practice task says why in no_task"},
+				{file: zhL, at: "tasks:", msg: "a lesson without a practice task says why in no_task"},
+			}},
+		{name: "a reason for no task beside a task", known: knownBuy, fsys: withBase(bothLesson(set("tasks", "[buy-first-order]"))),
+			want: []want{
+				{file: enL, at: "no_task:", msg: "no_task is only for a lesson whose tasks is []"},
+				{file: zhL, at: "no_task:", msg: "no_task is only for a lesson whose tasks is []"},
+			}},
+		{name: "two lessons share a task", known: knownBuy, fsys: withBase(
+			bothLesson(set("tasks", "[buy-first-order]"), del("no_task")),
+			both("c", "m", set("order", "2"), set("tasks", "[buy-first-order]"), del("no_task"))),
+			want: []want{{file: "c/m.zh-CN.md", at: "tasks:", msg: `practice task "buy-first-order" is already the task of lesson c/l`}}},
+		{name: "six lessons without a task", fsys: withBase(
+			both("c", "m2", set("order", "2")), both("c", "m3", set("order", "3")), both("c", "m4", set("order", "4")),
+			both("c", "m5", set("order", "5")), both("c", "m6", set("order", "6"))),
+			want: []want{{file: "c/m6.zh-CN.md", at: "tasks:", msg: "more than 5 lessons have no practice task"}}},
 		{name: "tasks not a list", known: knownBuy, fsys: withBase(bothLesson(set("tasks", "buy-first-order"))),
 			want: []want{
 				{file: enL, at: "tasks:", msg: `front matter "tasks" must be a list like [a, b]`},
@@ -299,7 +317,7 @@ func findingCases() []findingCase {
 			want: []want{{file: enL, at: "reviewed:", msg: `front matter "reviewed" must be a date like 2026-12-07`}, {file: zhL, at: "reviewed:", msg: `front matter "reviewed" must be a date like 2026-12-07`}}},
 		{name: "sources is not a list", fsys: withBase(zhLesson(set("sources", "消费者权益保护法"))),
 			want: []want{{file: zhL, at: "sources:", msg: `front matter "sources" must be a list`}}},
-		{name: "lesson translation tasks differ", fsys: withBase(enLesson(set("tasks", "[buy-first-order]"))),
+		{name: "lesson translation tasks differ", fsys: withBase(enLesson(set("tasks", "[buy-first-order]"), del("no_task"))),
 			want: []want{{file: enL, line: 1, msg: "translation front matter differs from the zh-CN file"}}},
 		{name: "lesson translation pass differs", fsys: withBase(enLesson(set("pass", "2"))),
 			want: []want{{file: enL, line: 1, msg: "translation front matter differs from the zh-CN file"}}},

@@ -43,7 +43,7 @@ func goodFS() fstest.MapFS {
 	for _, lang := range []string{zh, en} {
 		fsys["c/l."+lang+".md"] = file(lessonMD(lang, set("audience", "[villager]"), body(lBody[lang]), quiz(lQuiz[lang]...)))
 		fsys["c/m."+lang+".md"] = file(lessonMD(lang, set("order", "2"), set("minutes", "12"), set("audience", "[partner]"),
-			set("prerequisites", "[l]"), set("tasks", "[buy-first-order]"), set("pass", "2"),
+			set("prerequisites", "[l]"), set("tasks", "[buy-first-order]"), del("no_task"), set("pass", "2"),
 			body(pick(lang, "## 第二节 {#part}\n\n内容。\n", "## Part two {#part}\n\nText.\n"))))
 	}
 	return fsys

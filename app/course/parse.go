@@ -116,6 +116,7 @@ func Load(fsys fs.FS, knownTask func(string) bool) (*Catalog, []Finding, error) 
 	}
 	slices.SortStableFunc(cat.Courses, func(a, b *Course) int { return a.Order - b.Order })
 	ld.checkOrders(cat, files)
+	ld.checkTasks(cat, files)
 	// Render once links can be resolved against the whole catalogue.
 	for _, c := range cat.Courses {
 		for _, lang := range Langs {
@@ -423,6 +424,7 @@ func (ld *loader) buildLesson(c *Course, f *file) *Lesson {
 	fl.str("title", true)
 	fl.str("summary", true)
 	fl.list("sources", false) // read with the text, by renderLesson
+	ld.checkNoTask(f, l.Tasks, fl.str("no_task", false))
 	fl.unknown()
 	for _, t := range l.Tasks {
 		if ld.known != nil && !ld.known(t) {
@@ -430,6 +432,49 @@ func (ld *loader) buildLesson(c *Course, f *file) *Lesson {
 		}
 	}
 	return l
+}
+
+// checkNoTask: a lesson whose tasks is [] says why in no_task, and only such a lesson has
+// one. (A missing or malformed tasks is reported on its own.)
+func (ld *loader) checkNoTask(f *file, tasks []string, noTask string) {
+	if _, isList := f.meta["tasks"].([]any); !isList {
+		return
+	}
+	switch {
+	case len(tasks) == 0 && noTask == "":
+		ld.add(f.name, metaLine(f.src, "tasks"), "a lesson without a practice task says why in no_task: <reason> (at most %d lessons may)", MaxNoTask)
+	case len(tasks) > 0 && noTask != "":
+		ld.add(f.name, metaLine(f.src, "no_task"), "no_task is only for a lesson whose tasks is []")
+	}
+}
+
+// checkTasks: each practice task belongs to one lesson, which the learner does for that
+// lesson (two lessons naming the same id would pass each other), and at most MaxNoTask
+// lessons go without one.
+func (ld *loader) checkTasks(cat *Catalog, files map[string]*file) {
+	owner := map[string]*Lesson{}
+	without := 0
+	for _, c := range cat.Courses {
+		for _, l := range c.Lessons {
+			name := path.Join(c.Slug, l.Slug+"."+Langs[0]+".md")
+			line := 0
+			if f := files[name]; f != nil {
+				line = metaLine(f.src, "tasks")
+			}
+			for _, t := range l.Tasks {
+				if first := owner[t]; first != nil {
+					ld.add(name, line, "practice task %q is already the task of lesson %s: each lesson has its own", t, first.Key())
+					continue
+				}
+				owner[t] = l
+			}
+			if len(l.Tasks) == 0 {
+				if without++; without > MaxNoTask {
+					ld.add(name, line, "more than %d lessons have no practice task: give this one a task that practises it", MaxNoTask)
+				}
+			}
+		}
+	}
 }
 
 func (ld *loader) passRule(f *file, fl *fields) int {
@@ -495,6 +540,8 @@ func (ld *loader) renderLesson(f *file, l *Lesson, cat *Catalog) {
 		tr.Pass = ld.passRule(f, fl)
 		tr.Reviewed = fl.date("reviewed", false)
 		t.Sources = fl.list("sources", false)
+		t.NoTask = fl.str("no_task", false)
+		ld.checkNoTask(f, tr.Tasks, t.NoTask)
 		fl.unknown()
 		if tr.Order != l.Order || tr.Minutes != l.Minutes || tr.Pass != l.Pass || tr.Reviewed != l.Reviewed || !slices.Equal(tr.Audience, l.Audience) ||
 			!slices.Equal(tr.Prerequisites, l.Prerequisites) || !slices.Equal(tr.Tasks, l.Tasks) {
@@ -503,6 +550,7 @@ func (ld *loader) renderLesson(f *file, l *Lesson, cat *Catalog) {
 	} else {
 		t.Title, t.Summary = metaString(f.meta, "title"), metaString(f.meta, "summary")
 		t.Sources, _ = metaStrings(f.meta, "sources")
+		t.NoTask = metaString(f.meta, "no_task")
 	}
 	// Resolve links and images before the quiz is cut out, so the quiz's are checked too.
 	images, urls := ld.resolve(f, cat)

@@ -78,5 +78,11 @@ func TestRealCourses(t *testing.T) {
 	if len(shopping) < 12 {
 		t.Errorf("buying-online and paying-safely use %d distinct buy-/pay- tasks, want at least 12: %v", len(shopping), shopping)
 	}
+	// Every task the sandbox can check is some lesson's (lint keeps it to one lesson).
+	for _, id := range sandbox.TaskIDs {
+		if len(cat.TaskLessons(id)) == 0 {
+			t.Errorf("practice task %s is no lesson's task", id)
+		}
+	}
 	t.Logf("%d courses, %d lessons, %d with a task, %d buy/pay tasks", len(cat.Courses), cat.LessonCount(), withTask, len(shopping))
 }

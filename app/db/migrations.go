@@ -27,6 +27,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0011_reminders", Migrate: migrate0011},
 		{ID: "0012_lesson_audio", Migrate: migrate0012},
 		{ID: "0013_training_records", Migrate: migrate0013},
+		{ID: "0014_lesson_tasks", Migrate: migrate0014},
 	}
 }
 
@@ -979,4 +980,23 @@ func (v13ExamCandidate) TableName() string { return "training_exam_candidates" }
 func migrate0013(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&v13Class{}, &v13Session{}, &v13Enrolment{}, &v13Audit{}, &v13Attendance{}, &v13StudyTime{},
 		&v13Exam{}, &v13ExamAttempt{}, &v13ExamCandidate{}, &v13FollowUp{})
+}
+
+type v14Event struct{ CreatedAt time.Time }
+
+func (v14Event) TableName() string { return "sandbox_events" }
+
+// migrate0014: a practice task counts only what the learner did after opening its lesson,
+// so events keep the real time they were recorded (their At is the simulated clock); and a
+// listing may say what the goods and the courier cost the seller, which the pricing task checks.
+func migrate0014(tx *gorm.DB) error {
+	if err := tx.Migrator().AddColumn(&v14Event{}, "CreatedAt"); err != nil {
+		return err
+	}
+	for _, col := range []string{"cost_cents", "postage_cents"} {
+		if err := tx.Exec("ALTER TABLE sell_listings ADD COLUMN " + col + " BIGINT NOT NULL DEFAULT 0").Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

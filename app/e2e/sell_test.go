@@ -34,6 +34,7 @@ func TestSellingJourney(t *testing.T) {
 	f.Close()
 
 	signIn(t, ctx, env.URL, "partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	do(t, ctx, "open a shop",
 		chromedp.Navigate(env.URL+"/shop/sell"),
 		chromedp.SendKeys(css(`form[action="/shop/sell/shop"] [name=name]`), "李叔的猕猴桃"),

@@ -50,6 +50,7 @@ func TestShopJourney(t *testing.T) {
 	env := apptest.New(t)
 	ctx := Browser(t, 360, 800)
 	signIn(t, ctx, env.URL, "villager", "demo-villager-pass")
+	env.OpenLessons(t, "villager")
 
 	do(t, ctx, "search",
 		chromedp.Navigate(env.URL+"/shop"),

@@ -42,7 +42,11 @@ func fixtureFS() fstest.MapFS {
 	}
 	lesson := func(slug string, order int, audience, prereqs, tasks, zhTitle, enTitle string) (zh, en string) {
 		front := func(title string) string {
-			return fmt.Sprintf("---\ntitle: %s\nsummary: %s。\norder: %d\nminutes: 5\naudience: %s\nprerequisites: %s\ntasks: %s\n---\n", title, title, order, audience, prereqs, tasks)
+			noTask := ""
+			if tasks == "[]" {
+				noTask = "no_task: " + title + "\n"
+			}
+			return fmt.Sprintf("---\ntitle: %s\nsummary: %s。\norder: %d\nminutes: 5\naudience: %s\nprerequisites: %s\ntasks: %s\n%s---\n", title, title, order, audience, prereqs, tasks, noTask)
 		}
 		zh = front(zhTitle) + "这一课讲" + zhTitle + "。\n\n## 小测验 {#quiz}\n\n" +
 			"### 第一题选哪一个？\n\n- [x] 甲\n  > 对。\n- [ ] 乙\n  > 不对。\n\n" +
@@ -151,6 +155,14 @@ func (w *world) lesson(t *testing.T, courseSlug, slug string) *course.Lesson {
 		t.Fatalf("no lesson %s/%s in the fixture", courseSlug, slug)
 	}
 	return l
+}
+
+// open has who open a lesson, as its page does.
+func (w *world) open(t *testing.T, who progress.Learner, courseSlug, slug string) {
+	t.Helper()
+	if err := w.svc.Opened(w.ctx, w.snapshot(t, who), w.lesson(t, courseSlug, slug)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // key returns a fresh idempotency key of a valid length.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -22,11 +23,18 @@ func TestPracticeTasksInTheShopsTransaction(t *testing.T) {
 		w := newWorld(t, g)
 		open := func(t *testing.T, userID uint) []string {
 			t.Helper()
-			var out map[string]bool
+			var out map[string]time.Time
 			if err := g.Transaction(func(tx *gorm.DB) (err error) { out, err = w.svc.OpenTasks(tx, userID); return err }); err != nil {
 				t.Fatal(err)
 			}
 			return slices.Sorted(maps.Keys(out))
+		}
+		if got := fmt.Sprint(open(t, w.villager.ID)); got != "[]" {
+			t.Errorf("a new learner who opened no lesson has open tasks: %s", got)
+		}
+		for _, who := range []progress.Learner{w.villager, w.other} {
+			w.open(t, who, courseBuying, "first-order")
+			w.open(t, who, courseScams, "fake-calls")
 		}
 		if got := fmt.Sprint(open(t, w.villager.ID)); got != "[buy-first-order scam-report-refund-call]" {
 			t.Errorf("a new learner's open tasks: %s", got)
@@ -73,6 +81,26 @@ func TestPracticeTasksInTheShopsTransaction(t *testing.T) {
 		}
 		if got := fmt.Sprint(open(t, w.other.ID)); got != "[buy-first-order scam-report-refund-call]" {
 			t.Errorf("another learner's open tasks: %s", got)
+		}
+	})
+}
+
+// A task is open from the moment its lesson is first opened: opening it again later does
+// not move that moment, and a lesson not opened leaves its task closed.
+func TestOpenTasksSinceTheLessonWasFirstOpened(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		w := newWorld(t, g)
+		first := w.clock.Now()
+		w.open(t, w.villager, courseBuying, "first-order")
+		w.clock.Advance(time.Hour)
+		w.open(t, w.villager, courseBuying, "first-order")
+		var out map[string]time.Time
+		if err := g.Transaction(func(tx *gorm.DB) (err error) { out, err = w.svc.OpenTasks(tx, w.villager.ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != 1 || !out[taskOrder].Equal(first) {
+			t.Errorf("open tasks %v, want only %s since %s", out, taskOrder, first)
 		}
 	})
 }

@@ -423,10 +423,12 @@ func (s *Service) completeTask(tx *gorm.DB, who Learner, taskID, evidence string
 	return s.refreshStats(tx, who)
 }
 
-// OpenTasks returns, inside tx, the practice tasks the learner still has to do: those of
-// the lessons they see that are not done yet. Two small queries (their role, their done
-// tasks); the practice shop asks it only for events some task listens to.
-func (s *Service) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
+// OpenTasks returns, inside tx, the practice tasks the learner still has to do and may do
+// now: those of the lessons they see and have opened, not done yet, each with when the
+// learner first opened its lesson (only sandbox actions from then on count for it). Three
+// small queries (their role, their done tasks, their opened lessons); the practice shop
+// asks it only for events some task listens to.
+func (s *Service) OpenTasks(tx *gorm.DB, userID uint) (map[string]time.Time, error) {
 	who, err := learnerIn(tx, userID)
 	if err != nil {
 		return nil, err
@@ -435,26 +437,45 @@ func (s *Service) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
 	if err := tx.Model(&TaskCompletion{}).Where("user_id = ?", userID).Pluck("task_id", &done).Error; err != nil {
 		return nil, err
 	}
-	open := map[string]bool{}
-	for _, t := range openTasks(s.courses.Catalog(), who.Audience, func(id string) bool { return slices.Contains(done, id) }) {
-		open[t] = true
+	var opened []LessonProgress
+	if err := tx.Select("course", "lesson", "started_at").Where("user_id = ?", userID).Find(&opened).Error; err != nil {
+		return nil, err
+	}
+	started := map[string]time.Time{}
+	for _, p := range opened {
+		started[p.Course+"/"+p.Lesson] = p.StartedAt
+	}
+	open := map[string]time.Time{}
+	cat := s.courses.Catalog()
+	isDone := func(id string) bool { return slices.Contains(done, id) }
+	isOpened := func(l *course.Lesson) bool { _, ok := started[l.Key()]; return ok }
+	for _, t := range openTasks(cat, who.Audience, isDone, isOpened) {
+		for _, l := range cat.TaskLessons(t) {
+			at, ok := started[l.Key()]
+			if prev, seen := open[t]; ok && (!seen || at.Before(prev)) {
+				open[t] = at
+			}
+		}
 	}
 	return open, nil
 }
 
-// OpenTasks lists, in catalogue order, the practice tasks of the learner's lessons that
-// are not done yet.
+// OpenTasks lists, in catalogue order, the practice tasks of the lessons the learner has
+// opened that are not done yet.
 func (sn *Snapshot) OpenTasks() []string {
-	return openTasks(sn.catalog, sn.Learner.Audience, sn.TaskDone)
+	return openTasks(sn.catalog, sn.Learner.Audience, sn.TaskDone, func(l *course.Lesson) bool { return sn.Lessons[l.Key()] != nil })
 }
 
-func openTasks(cat *course.Catalog, audience string, done func(string) bool) []string {
+func openTasks(cat *course.Catalog, audience string, done func(string) bool, opened func(*course.Lesson) bool) []string {
 	var out []string
 	for _, co := range cat.Courses {
 		if !co.For(audience) {
 			continue
 		}
 		for _, l := range co.LessonsFor(audience) {
+			if !opened(l) {
+				continue
+			}
 			for _, t := range l.Tasks {
 				if !done(t) && !slices.Contains(out, t) {
 					out = append(out, t)

@@ -91,11 +91,11 @@ const (
 // Progress, all through progress.RecordAttempt and CompleteTask:
 //
 //	p1  paying-safely/wallet-basics: three failed attempts (3/4, 3/4, 1/4) → stuck
-//	p2  wallet-basics passed; buying-online/how-online-shopping-works passed and its task
-//	    buy-first-order done → two lessons mastered, one task
-//	v1  wallet-basics passed → one lesson mastered
+//	p2  wallet-basics passed and its task pay-read-ledger done; buying-online/how-online-
+//	    shopping-works passed and its task buy-first-order done → two lessons mastered, two tasks
+//	v1  wallet-basics passed and its task done → one lesson mastered, one task
 //	p3  spotting-scams/scam-signs: five failed attempts (3/4 each, q1 always "a") → stuck
-//	v2  scam-signs passed
+//	v2  scam-signs passed and its task scam-keep-genuine done
 //
 // Certificates inserted directly before the attempts (so learner_stats counts them):
 // p2 paying-safely on 21 Feb, p2 selling-online on 26 Feb 00:00, p1 selling-online on 25
@@ -202,6 +202,16 @@ func newWorld(t *testing.T, g *gorm.DB) *world {
 		t.Fatalf("CompleteTask: %v", err)
 	}
 	w.submit(t, w.v1, wallet, w.right(wallet))
+	// Those who pass wallet-basics and scam-signs also do their practice tasks, so they
+	// master them (a lesson with a task is mastered once both are done).
+	for _, done := range []struct {
+		who  *account.User
+		task string
+	}{{w.p2, "pay-read-ledger"}, {w.v1, "pay-read-ledger"}, {w.v2, "scam-keep-genuine"}} {
+		if err := w.pr.CompleteTask(w.ctx, w.learner(done.who), done.task, "test"); err != nil {
+			t.Fatalf("CompleteTask: %v", err)
+		}
+	}
 	signs := w.lesson(t, scams, "scam-signs")
 	// scam-signs: q1 single (b right of three), q2 multiple (a, c, d right of four), q3
 	// true/false (b right), q4 single (c right of three).

@@ -128,7 +128,8 @@ func TestPartner(t *testing.T) {
 			if len(d.Attempts) != 2 || !d.Attempts[0].Passed || d.Attempts[0].Lesson != "how-online-shopping-works" || len(d.Attempts[0].Answers) != 4 {
 				t.Errorf("attempts %+v", d.Attempts)
 			}
-			if len(d.Tasks) != 1 || d.Tasks[0].TaskID != "buy-first-order" || d.Tasks[0].Evidence != "order 1" || !d.Tasks[0].CompletedAt.Equal(now) {
+			if len(d.Tasks) != 2 || d.Tasks[0].TaskID != "buy-first-order" || d.Tasks[0].Evidence != "order 1" || !d.Tasks[0].CompletedAt.Equal(now) ||
+				d.Tasks[1].TaskID != "pay-read-ledger" {
 				t.Errorf("tasks %+v", d.Tasks)
 			}
 			// By date issued.

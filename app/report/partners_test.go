@@ -40,7 +40,7 @@ func TestMatrix(t *testing.T) {
 			lastSeen               *time.Time
 		}
 		p1 := want{w.p1, "Centre A", "Anping Village", 0, 0, 1, 1, courseCells(nil), w.p1.LastSeenAt}
-		p2 := want{w.p2, "Centre A", "Anping Village", 2, 1, 2, 0, courseCells(map[string]int{paying: 1, buying: 1}), w.p2.LastSeenAt}
+		p2 := want{w.p2, "Centre A", "Anping Village", 2, 2, 2, 0, courseCells(map[string]int{paying: 1, buying: 1}), w.p2.LastSeenAt}
 		p3 := want{w.p3, "Centre B", "Baishi Village", 0, 0, 0, 1, courseCells(nil), nil}
 		for _, tc := range []struct {
 			name   string

@@ -23,15 +23,15 @@ func TestOverview(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		w := newWorld(t, g)
 		// Township 1: p1, p2 (p4 is deactivated), v1, v3; active p1 and v1; mastered p2 two,
-		// v1 one; p2's task; certificates p1 one, p2 two.
+		// v1 one; p2's two tasks and v1's one; certificates p1 one, p2 two.
 		town1 := rowNumbers{Partners: 2, Villagers: 2, Active: 2, Mastered: 3,
-			Possible: 2*partnerLessons + 2*villagerLessons, Tasks: 1, Certificates: 3}
+			Possible: 2*partnerLessons + 2*villagerLessons, Tasks: 3, Certificates: 3}
 		town1.Completion = town1.Mastered * 100 / town1.Possible
-		// Township 2: p3 (never seen), v2 (active, scam-signs mastered).
-		town2 := rowNumbers{Partners: 1, Villagers: 1, Active: 1, Mastered: 1, Possible: partnerLessons + villagerLessons}
+		// Township 2: p3 (never seen), v2 (active, scam-signs mastered with its task).
+		town2 := rowNumbers{Partners: 1, Villagers: 1, Active: 1, Mastered: 1, Possible: partnerLessons + villagerLessons, Tasks: 1}
 		town2.Completion = 100 / town2.Possible
 		total := rowNumbers{Partners: 3, Villagers: 3, Active: 3, Mastered: 4,
-			Possible: 3*partnerLessons + 3*villagerLessons, Tasks: 1, Certificates: 3}
+			Possible: 3*partnerLessons + 3*villagerLessons, Tasks: 4, Certificates: 3}
 		total.Completion = 400 / total.Possible
 		if town1.Possible != 32 || town1.Completion != 9 || town2.Possible != 16 || town2.Completion != 6 || total.Completion != 8 {
 			t.Fatalf("the expected numbers are off: %+v %+v %+v", town1, town2, total)

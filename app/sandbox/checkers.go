@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -19,7 +22,8 @@ type Checker struct {
 // A Check is one event being checked for its owner's practice tasks.
 type Check struct {
 	Event    *Event
-	CentreID uint // the owner's own centre, where the operation knows it (checkout does)
+	CentreID uint      // the owner's own centre, where the operation knows it (checkout does)
+	Since    time.Time // when the learner opened the lesson of the task being checked: earlier events do not count
 	tx       *gorm.DB
 	s        *Service
 	order    *Order
@@ -75,6 +79,12 @@ var Checkers = map[string]Checker{
 	"buy-write-review": {On: []string{EventReviewed}, Check: func(c *Check) (string, bool, error) {
 		return "review #" + c.Event.Ref, true, nil
 	}},
+	// Chose by the ratings: every item well rated (4.5 or more), from a seller rated as well.
+	"buy-well-rated": onOrder(func(c *Check, o *Order) (bool, error) {
+		return len(o.Items) > 0 && !anyItem(o, func(it *OrderItem) bool {
+			return it.Product.RatingX10 < 45 || it.Product.Seller == nil || it.Product.Seller.RatingX10 < 45
+		}), nil
+	}),
 	"buy-home-delivery": onOrder(func(c *Check, o *Order) (bool, error) { return o.Delivery == DeliveryHome, nil }),
 	"buy-school-budget": onOrder(func(c *Check, o *Order) (bool, error) {
 		if len(o.Items) < 2 || o.GoodsCents > 10000 {
@@ -84,6 +94,13 @@ var Checkers = map[string]Checker{
 	}),
 	"pay-set-pin": {On: []string{EventPINSet}, Check: func(c *Check) (string, bool, error) {
 		return "PIN", true, nil
+	}},
+	// Changed a PIN that was set (which needs the current one), as after someone saw it.
+	"pay-change-pin": {On: []string{EventPINSet}, Check: func(c *Check) (string, bool, error) {
+		return "PIN changed", c.Event.Ref == "changed", nil
+	}},
+	"pay-read-ledger": {On: []string{EventLedger}, Check: func(c *Check) (string, bool, error) {
+		return EventLedger, true, nil
 	}},
 	"pay-wallet-pin":     onOrder(func(c *Check, o *Order) (bool, error) { return o.Payment == PaymentWallet, nil }),
 	"pay-cash-on-pickup": onOrder(func(c *Check, o *Order) (bool, error) { return o.Payment == PaymentCash, nil }),
@@ -103,6 +120,16 @@ var Checkers = map[string]Checker{
 			return "", false, err
 		}
 		return fmt.Sprintf("listing #%d", l.ID), true, nil
+	}},
+	// Priced to cover the goods, the postage and the platform's fee (Listing.Covers).
+	"sell-price-covers-costs": onListing(func(l *Listing) bool { return l.Stock > 0 && l.Covers() }),
+	// A title that says how much (a weight or a count) and a description that says more.
+	"sell-clear-title": onListing(func(l *Listing) bool {
+		return digits.MatchString(l.Title) && utf8.RuneCountInString(l.Description) >= 10
+	}),
+	// Chose goods buyers want: a simulated buyer ordered from the shop.
+	"sell-first-buyer": {On: []string{EventSaleCame}, Check: func(c *Check) (string, bool, error) {
+		return "sale #" + c.Event.Ref, true, nil
 	}},
 	"sell-ship-order": {On: []string{EventSaleShipped}, Check: func(c *Check) (string, bool, error) {
 		var o SellOrder
@@ -139,8 +166,79 @@ var Checkers = map[string]Checker{
 	"scam-report-cheap-phone": onReport("scam-report-cheap-phone"),
 	"scam-report-prize":       onReport("scam-report-prize"),
 	"scam-report-franchise":   onReport("scam-report-franchise"),
+	"scam-report-after-fall": {On: []string{EventScam(ActReport)}, Check: func(c *Check) (string, bool, error) {
+		if sc := c.s.Scenarios.Get(c.Event.Ref); sc == nil || !sc.Scam {
+			return "", false, nil
+		}
+		fell, err := c.happened(EventScam(ActFall), time.Time{}, c.Event.Ref)
+		return "reported after falling for " + c.Event.Ref, fell, err
+	}},
+	// Told a genuine message from a scam: kept it as genuine.
+	"scam-keep-genuine": onScenario(ActKeep, func(sc *Scenario) bool { return !sc.Scam }),
+	// Cut off a scam call or text: blocked the sender.
+	"scam-block-sender": onScenario(ActBlock, func(sc *Scenario) bool {
+		return sc.Scam && (sc.Channel == "call" || sc.Channel == "sms")
+	}),
+	// Refused to pay outside the platform's own payment page: blocked the seller who asked.
+	"scam-block-offplatform": onScenario(ActBlock, func(sc *Scenario) bool { return sc.Task == "scam-report-offplatform" }),
 	"assist-log-help": {On: []string{EventHelpLogged}, Check: func(c *Check) (string, bool, error) {
 		return "assist log #" + c.Event.Ref, true, nil
+	}},
+	// Helped without writing down the villager's ID, phone or account number.
+	"assist-log-private": onHelp(func(c *Check, l *AssistLog) (bool, error) {
+		return l.Note != "" && !longNumber.MatchString(l.Note), nil
+	}),
+	// Taught a villager (the "lesson" kind of help), as when warning them about scams.
+	"assist-warn-villager": onHelp(func(c *Check, l *AssistLog) (bool, error) { return l.Kind == "lesson", nil }),
+	// Came back to a villager helped before.
+	"assist-follow-up": onHelp(func(c *Check, l *AssistLog) (bool, error) {
+		var ids []uint
+		err := c.tx.Model(&AssistLog{}).Where("partner_id = ? AND villager_id = ? AND id < ?", l.PartnerID, l.VillagerID, l.ID).Limit(1).Pluck("id", &ids).Error
+		return len(ids) > 0, err
+	}),
+	// A villager's very first order, placed with them in an assisted session.
+	"assist-first-order": {On: []string{EventOrderAssisted}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil || o.AssistedByID == nil || *o.AssistedByID != c.Event.UserID {
+			return "", false, err
+		}
+		var ids []uint
+		if err := c.tx.Model(&Order{}).Where("user_id = ? AND id < ?", o.UserID, o.ID).Limit(1).Pluck("id", &ids).Error; err != nil || len(ids) > 0 {
+			return "", false, err
+		}
+		return "order " + o.Number(), true, nil
+	}},
+	// A centre's day: since opening the lesson, an order placed (own or for a villager), a
+	// bill paid and a help logged, in any order.
+	"centre-busy-day": {On: []string{EventOrderPlaced, EventOrderAssisted, EventBillPaid, EventHelpLogged}, Check: func(c *Check) (string, bool, error) {
+		for _, kinds := range [][]string{{EventOrderPlaced, EventOrderAssisted}, {EventBillPaid}, {EventHelpLogged}} {
+			if slices.Contains(kinds, c.Event.Kind) {
+				continue
+			}
+			seen := false
+			for _, k := range kinds {
+				ok, err := c.happened(k, time.Time{})
+				if err != nil {
+					return "", false, err
+				}
+				seen = seen || ok
+			}
+			if !seen {
+				return "", false, nil
+			}
+		}
+		return "order, bill and help", true, nil
+	}},
+	// A parcel collected at the centre's counter with its pickup code.
+	"centre-pickup-parcel": {On: []string{EventPickedUp}, Check: func(c *Check) (string, bool, error) {
+		o, err := c.Order()
+		if err != nil || o.PickedUpAt == nil || o.Delivery != DeliveryPickup {
+			return "", false, err
+		}
+		return "order " + o.Number(), true, nil
+	}},
+	"shop-reset": {On: []string{EventReset}, Check: func(c *Check) (string, bool, error) {
+		return EventReset, true, nil
 	}},
 	// The partner's event for an order they placed in a villager's sandbox.
 	"assist-villager-order": {On: []string{EventOrderAssisted}, Check: func(c *Check) (string, bool, error) {
@@ -216,6 +314,48 @@ func onReport(task string) Checker {
 	}}
 }
 
+// onListing checks the listing just saved; the evidence is its number.
+func onListing(ok func(l *Listing) bool) Checker {
+	return Checker{On: []string{EventListingSaved}, Check: func(c *Check) (string, bool, error) {
+		var l Listing
+		if err := c.own(&l); err != nil || !ok(&l) {
+			return "", false, err
+		}
+		return fmt.Sprintf("listing #%d", l.ID), true, nil
+	}}
+}
+
+// onScenario checks a scenario the learner acted on with action.
+func onScenario(action string, ok func(sc *Scenario) bool) Checker {
+	return Checker{On: []string{EventScam(action)}, Check: func(c *Check) (string, bool, error) {
+		if sc := c.s.Scenarios.Get(c.Event.Ref); sc == nil || !ok(sc) {
+			return "", false, nil
+		}
+		return action + " " + c.Event.Ref, true, nil
+	}}
+}
+
+// onHelp checks the partner's assist log entry just written.
+func onHelp(ok func(c *Check, l *AssistLog) (bool, error)) Checker {
+	return Checker{On: []string{EventHelpLogged}, Check: func(c *Check) (string, bool, error) {
+		id, err := c.id()
+		if err != nil {
+			return "", false, err
+		}
+		var l AssistLog
+		if err := c.tx.Where("id = ? AND partner_id = ?", id, c.Event.UserID).Take(&l).Error; err != nil {
+			return "", false, err
+		}
+		if done, err := ok(c, &l); err != nil || !done {
+			return "", false, err
+		}
+		return "assist log #" + c.Event.Ref, true, nil
+	}}
+}
+
+// longNumber is an ID card, phone or account number written in a note.
+var longNumber = regexp.MustCompile(`[0-9０-９]{6,}`)
+
 func anyItem(o *Order, ok func(*OrderItem) bool) bool {
 	for i := range o.Items {
 		if o.Items[i].Product != nil && ok(&o.Items[i]) {
@@ -259,9 +399,9 @@ func (c *Check) own(dst any) error {
 }
 
 // happened reports whether the owner had an event of kind at or before by (at any time
-// when by is zero), about one of refs when any are given.
+// when by is zero), about one of refs when any are given, since the task's lesson was opened.
 func (c *Check) happened(kind string, by time.Time, refs ...string) (bool, error) {
-	q := c.tx.Model(&Event{}).Where("user_id = ? AND kind = ?", c.Event.UserID, kind)
+	q := c.tx.Model(&Event{}).Where("user_id = ? AND kind = ? AND created_at >= ?", c.Event.UserID, kind, c.Since)
 	if !by.IsZero() {
 		q = q.Where("at <= ?", by)
 	}

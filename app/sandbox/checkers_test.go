@@ -209,6 +209,17 @@ func TestCheckers(t *testing.T) {
 		same := func(f func(t *testing.T, o sandbox.Owner)) scenario {
 			return func(t *testing.T, o sandbox.Owner) sandbox.Owner { f(t, o); return o }
 		}
+		// helped: a new partner logs helps of a kind for the villager, one per note.
+		helped := func(kind string, notes ...string) scenario {
+			return func(t *testing.T, villager sandbox.Owner) sandbox.Owner {
+				p := w.learner(t, account.RolePartner)
+				for _, note := range notes {
+					_, err := w.svc.RecordAssist(w.ctx, p.UserID, villager.UserID, kind, note)
+					must(t, err)
+				}
+				return p
+			}
+		}
 		cases := []struct {
 			task, name string
 			want       bool
@@ -490,6 +501,125 @@ func TestCheckers(t *testing.T) {
 				order(t, sandbox.Owner{UserID: villager.UserID, CentreID: villager.CentreID, AssistedBy: partner.UserID}, pickup(), one(pencils))
 				return other
 			}},
+
+			{"buy-well-rated", "well rated, from a well-rated seller", true, same(func(t *testing.T, o sandbox.Owner) { order(t, o, pickup(), one(fert138)) })},
+			{"buy-well-rated", "from a seller rated 4.1", false, same(func(t *testing.T, o sandbox.Owner) { order(t, o, pickup(), one(fert129)) })},
+
+			{"pay-change-pin", "changed", true, same(func(t *testing.T, o sandbox.Owner) {
+				must(t, w.svc.SetPIN(w.ctx, o, testPIN, "246813", account.CheckPIN))
+			})},
+			{"pay-change-pin", "set the first time", false, func(t *testing.T, _ sandbox.Owner) sandbox.Owner {
+				o := w.learner(t, account.RoleVillager)
+				w.setPIN(t, o)
+				return o
+			}},
+			{"pay-read-ledger", "read after paying", true, same(func(t *testing.T, o sandbox.Owner) {
+				order(t, o, pickup(), one(pencils))
+				_, err := w.svc.Ledger(w.ctx, o)
+				must(t, err)
+			})},
+			{"pay-read-ledger", "read with nothing in it", false, same(func(t *testing.T, o sandbox.Owner) {
+				_, err := w.svc.Ledger(w.ctx, o)
+				must(t, err)
+			})},
+
+			{"sell-clear-title", "says how much, with a description", true, same(func(t *testing.T, o sandbox.Owner) { openShop(t, o); list(t, o, false, 5) })},
+			{"sell-clear-title", "no weight or count", false, same(func(t *testing.T, o sandbox.Owner) {
+				openShop(t, o)
+				_, err := w.svc.SaveListing(w.ctx, o, 0, sandbox.ListingForm{Title: "猕猴桃", Description: "自家果园的猕猴桃，当天摘当天发。", PriceCents: 3900, Stock: 5})
+				must(t, err)
+			})},
+			{"sell-price-covers-costs", "covers cost, postage and fee", true, same(func(t *testing.T, o sandbox.Owner) {
+				openShop(t, o)
+				// ¥39 less the 5 % fee (¥1.95) is ¥37.05: enough for ¥25 of goods and ¥8 of postage.
+				_, err := w.svc.SaveListing(w.ctx, o, 0, sandbox.ListingForm{Title: "猕猴桃 5斤装", PriceCents: 3900, CostCents: 2500, PostageCents: 800, Stock: 5})
+				must(t, err)
+			})},
+			{"sell-price-covers-costs", "covers cost and postage, not the fee", false, same(func(t *testing.T, o sandbox.Owner) {
+				openShop(t, o)
+				// ¥37.05 after the fee, ¥37.50 of goods and postage.
+				_, err := w.svc.SaveListing(w.ctx, o, 0, sandbox.ListingForm{Title: "猕猴桃 5斤装", PriceCents: 3900, CostCents: 2950, PostageCents: 800, Stock: 5})
+				must(t, err)
+			})},
+			{"sell-price-covers-costs", "shipping charged pays the postage", true, same(func(t *testing.T, o sandbox.Owner) {
+				openShop(t, o)
+				// (¥30 + ¥8) less 5 % is ¥36.10: enough for ¥28 of goods and ¥8 of postage.
+				_, err := w.svc.SaveListing(w.ctx, o, 0, sandbox.ListingForm{Title: "猕猴桃 5斤装", PriceCents: 3000, ShippingCents: 800, CostCents: 2800, PostageCents: 800, Stock: 5})
+				must(t, err)
+			})},
+			{"sell-price-covers-costs", "no cost said", false, same(func(t *testing.T, o sandbox.Owner) { openShop(t, o); list(t, o, true, 5) })},
+			{"sell-first-buyer", "a buyer came", true, same(func(t *testing.T, o sandbox.Owner) { firstSale(t, o) })},
+			{"sell-first-buyer", "nothing in stock", false, same(func(t *testing.T, o sandbox.Owner) {
+				openShop(t, o)
+				list(t, o, true, 0)
+				must(t, w.svc.WaitForBuyers(w.ctx, o))
+			})},
+
+			{"scam-report-after-fall", "fell, then reported", true, same(func(t *testing.T, o sandbox.Owner) {
+				m := sandbox.ScamMessage{UserID: o.UserID, Scenario: "prize-tricycle-sms", ArrivedAt: w.clock.Now()}
+				must(t, w.g.Create(&m).Error)
+				_, err := w.svc.Act(w.ctx, o, w.svc.Scenarios, m.ID, sandbox.ActFall, "")
+				must(t, err)
+				_, err = w.svc.Act(w.ctx, o, w.svc.Scenarios, m.ID, sandbox.ActReport, "prize_loan")
+				must(t, err)
+			})},
+			{"scam-report-after-fall", "reported without falling", false, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "scam-report-prize", sandbox.ActReport) })},
+			{"scam-keep-genuine", "a genuine message kept", true, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "", sandbox.ActKeep) })},
+			{"scam-keep-genuine", "a scam kept", false, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "scam-report-prize", sandbox.ActKeep) })},
+			{"scam-block-sender", "a scam call blocked", true, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "scam-report-refund-call", sandbox.ActBlock) })},
+			{"scam-block-sender", "a genuine text blocked", false, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "", sandbox.ActBlock) })},
+			{"scam-block-offplatform", "blocked", true, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "scam-report-offplatform", sandbox.ActBlock) })},
+			{"scam-block-offplatform", "another scam blocked", false, same(func(t *testing.T, o sandbox.Owner) { act(t, o, "scam-report-refund-call", sandbox.ActBlock) })},
+
+			{"assist-log-private", "what was done", true, helped("bill", "帮他交了电费")},
+			{"assist-log-private", "with the account number", false, helped("bill", "帮他交了电费，户号 1200456789")},
+			{"assist-warn-villager", "taught", true, helped("lesson", "讲了假客服电话")},
+			{"assist-warn-villager", "paid a bill", false, helped("bill", "交电费")},
+			{"assist-follow-up", "the same villager again", true, helped("bill", "交电费", "回访：电费到账了")},
+			{"assist-follow-up", "two villagers once each", false, func(t *testing.T, villager sandbox.Owner) sandbox.Owner {
+				p := w.learner(t, account.RolePartner)
+				for _, v := range []sandbox.Owner{villager, w.villager(t)} {
+					_, err := w.svc.RecordAssist(w.ctx, p.UserID, v.UserID, "bill", "交电费")
+					must(t, err)
+				}
+				return p
+			}},
+			{"assist-first-order", "a villager's first order", true, func(t *testing.T, villager sandbox.Owner) sandbox.Owner {
+				p := w.learner(t, account.RolePartner)
+				order(t, sandbox.Owner{UserID: villager.UserID, CentreID: villager.CentreID, AssistedBy: p.UserID}, pickup(), one(pencils))
+				return p
+			}},
+			{"assist-first-order", "the villager had ordered before", false, func(t *testing.T, villager sandbox.Owner) sandbox.Owner {
+				p := w.learner(t, account.RolePartner)
+				order(t, villager, pickup(), one(pencils))
+				order(t, sandbox.Owner{UserID: villager.UserID, CentreID: villager.CentreID, AssistedBy: p.UserID}, pickup(), one(books))
+				return p
+			}},
+			{"centre-busy-day", "an order, a bill and a help", true, func(t *testing.T, villager sandbox.Owner) sandbox.Owner {
+				p := w.learner(t, account.RolePartner)
+				w.setPIN(t, p)
+				pay(t, p, bill(sandbox.BillWater))
+				_, err := w.svc.RecordAssist(w.ctx, p.UserID, villager.UserID, "bill", "交水费")
+				must(t, err)
+				order(t, p, pickup(), one(pencils))
+				return p
+			}},
+			{"centre-busy-day", "no help logged", false, func(t *testing.T, _ sandbox.Owner) sandbox.Owner {
+				p := w.learner(t, account.RolePartner)
+				w.setPIN(t, p)
+				order(t, p, pickup(), one(pencils))
+				pay(t, p, bill(sandbox.BillWater))
+				return p
+			}},
+			{"centre-pickup-parcel", "collected", true, same(func(t *testing.T, o sandbox.Owner) { received(t, o, one(pencils)) })},
+			{"centre-pickup-parcel", "arrived, not collected", false, same(func(t *testing.T, o sandbox.Owner) {
+				w.arrive(t, o, order(t, o, pickup(), one(pencils)).ID)
+			})},
+			{"shop-reset", "started over", true, same(func(t *testing.T, o sandbox.Owner) {
+				order(t, o, pickup(), one(pencils))
+				must(t, w.svc.Reset(w.ctx, o))
+			})},
+			{"shop-reset", "not started over", false, same(func(t *testing.T, o sandbox.Owner) { order(t, o, pickup(), one(pencils)) })},
 		}
 
 		covered := map[string][2]bool{}
@@ -535,6 +665,35 @@ func TestCheckers(t *testing.T) {
 				t.Errorf("checker %s listens to no event", id)
 			}
 		}
+
+		// Only what the learner did after first opening the task's lesson counts: the same
+		// act before it does not complete the task, and an earlier event a task looks back
+		// for (a declined payment) does not count either.
+		t.Run("only acts after the lesson was opened", func(t *testing.T) {
+			defer w.tasks.openedAt(time.Time{})
+			o := w.villager(t)
+			w.tasks.openedAt(w.clock.Now().Add(time.Minute))
+			order(t, o, home(), one(pencils))
+			decline(t, o)
+			for _, task := range []string{"buy-home-delivery", "pay-recover-declined"} {
+				if _, ok := w.done(t, o.UserID, task); ok {
+					t.Errorf("%s done by an act before its lesson was opened", task)
+				}
+			}
+			w.clock.Advance(2 * time.Minute)
+			order(t, o, pickup(), one(pencils))
+			if _, ok := w.done(t, o.UserID, "pay-recover-declined"); ok {
+				t.Error("pay-recover-declined done by a decline from before its lesson was opened")
+			}
+			order(t, o, home(), one(pencils))
+			decline(t, o)
+			order(t, o, pickup(), one(pencils))
+			for _, task := range []string{"buy-home-delivery", "pay-recover-declined"} {
+				if _, ok := w.done(t, o.UserID, task); !ok {
+					t.Errorf("%s not done by the same acts after its lesson was opened", task)
+				}
+			}
+		})
 
 		t.Run("only open tasks", func(t *testing.T) {
 			defer w.tasks.set(nil, "")

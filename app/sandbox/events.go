@@ -17,6 +17,10 @@ type Event struct {
 	Kind   string
 	Ref    string    // what it happened to: an order, bill, ticket … id, or a scenario id
 	At     time.Time // on the owner's simulated clock
+	// CreatedAt is the real time it was recorded, which lessons' opening times compare
+	// with (the simulated clock runs ahead when the learner fast-forwards). NULL on events
+	// recorded before it was kept.
+	CreatedAt time.Time
 }
 
 func (Event) TableName() string { return "sandbox_events" }
@@ -28,9 +32,12 @@ const (
 	EventDeclined        = "payment_declined" // the wallet refused a checkout
 	EventSoldOut         = "sold_out"         // Ref: the product's SKU
 	EventPINWrong        = "pin_wrong"
-	EventPINSet          = "pin_set"
-	EventCompared        = "compared" // a product added to the cart from the compare-sellers page; Ref: the product
-	EventTracked         = "tracked"  // the clock fast-forwarded to an order's next step; Ref: the order
+	EventPINSet          = "pin_set"       // Ref: "changed" when it replaced a PIN, else ""
+	EventLedger          = "ledger_viewed" // looked at the wallet's movements, when there were some
+	EventReset           = "sandbox_reset" // started the practice shop over
+	EventSaleCame        = "sale_placed"   // a simulated buyer ordered from the learner's shop; Ref: the sale
+	EventCompared        = "compared"      // a product added to the cart from the compare-sellers page; Ref: the product
+	EventTracked         = "tracked"       // the clock fast-forwarded to an order's next step; Ref: the order
 	EventPickedUp        = "picked_up"
 	EventReturnRequested = "return_requested"
 	EventRefunded        = "refunded"       // a return's refund reached the wallet; Ref: the order
@@ -57,8 +64,12 @@ func EventScam(action string) string { return "scam_" + action }
 // Progress is what the sandbox needs of the learners' progress, inside the transaction of
 // the operation that records an event: the practice tasks a learner still has to do, and
 // recording one as done. (The progress service implements it; it knows the courses.)
+//
+// OpenTasks maps each open task to the real time the learner first opened the lesson that
+// names it: a task is open only once its lesson is opened, and only what the learner did
+// in the sandbox from then on counts for it, so each lesson's task is a fresh act.
 type Progress interface {
-	OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error)
+	OpenTasks(tx *gorm.DB, userID uint) (map[string]time.Time, error)
 	CompleteTaskTx(tx *gorm.DB, userID uint, taskID, evidence string) error
 }
 
@@ -67,7 +78,7 @@ type Progress interface {
 // the whole operation: there is never a task without the change that did it, or a change
 // whose task was lost.
 func (s *Service) record(tx *gorm.DB, o Owner, kind, ref string, at time.Time) error {
-	ev := &Event{UserID: o.UserID, Kind: kind, Ref: ref, At: at}
+	ev := &Event{UserID: o.UserID, Kind: kind, Ref: ref, At: at, CreatedAt: s.now()}
 	if err := tx.Create(ev).Error; err != nil {
 		return err
 	}
@@ -81,9 +92,11 @@ func (s *Service) record(tx *gorm.DB, o Owner, kind, ref string, at time.Time) e
 	}
 	c := &Check{Event: ev, CentreID: o.CentreID, tx: tx, s: s}
 	for _, id := range tasks {
-		if !open[id] {
+		since, ok := open[id]
+		if !ok || ev.CreatedAt.Before(since) {
 			continue
 		}
+		c.Since = since
 		evidence, done, err := Checkers[id].Check(c)
 		if err != nil {
 			return fmt.Errorf("check %s: %w", id, err)

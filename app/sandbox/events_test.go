@@ -1,6 +1,8 @@
 package sandbox_test
 
 import (
+	"time"
+
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -55,7 +57,7 @@ type askCounter struct {
 	n atomic.Int64
 }
 
-func (a *askCounter) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
+func (a *askCounter) OpenTasks(tx *gorm.DB, userID uint) (map[string]time.Time, error) {
 	a.n.Add(1)
 	return a.Progress.OpenTasks(tx, userID)
 }

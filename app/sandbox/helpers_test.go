@@ -259,9 +259,17 @@ func (w *world) checkMoney(t *testing.T) {
 // open set, those tasks and no others, done or not), and a done task is a task_completions
 // row written in the transaction of the operation that completed it.
 type tasks struct {
-	mu   sync.Mutex
-	open []string // nil: every task in sandbox.TaskIDs
-	fail string   // a task whose recording fails
+	mu    sync.Mutex
+	open  []string  // nil: every task in sandbox.TaskIDs
+	fail  string    // a task whose recording fails
+	since time.Time // when the learner opened the tasks' lessons (zero: long ago)
+}
+
+// openedAt has the learner open every task's lesson at t.
+func (p *tasks) openedAt(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.since = t
 }
 
 func (p *tasks) set(open []string, fail string) {
@@ -270,13 +278,13 @@ func (p *tasks) set(open []string, fail string) {
 	p.open, p.fail = open, fail
 }
 
-func (p *tasks) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
+func (p *tasks) OpenTasks(tx *gorm.DB, userID uint) (map[string]time.Time, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := map[string]bool{}
+	out := map[string]time.Time{}
 	if p.open != nil {
 		for _, id := range p.open {
-			out[id] = true
+			out[id] = p.since
 		}
 		return out, nil
 	}
@@ -285,7 +293,9 @@ func (p *tasks) OpenTasks(tx *gorm.DB, userID uint) (map[string]bool, error) {
 		return nil, err
 	}
 	for _, id := range sandbox.TaskIDs {
-		out[id] = !slices.Contains(done, id)
+		if !slices.Contains(done, id) {
+			out[id] = p.since
+		}
 	}
 	return out, nil
 }

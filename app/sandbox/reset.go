@@ -10,6 +10,7 @@ import (
 
 // Reset restores the owner's sandbox to its starting state: ¥2,000, an empty cart, no
 // orders, shop, bills, tickets or messages, the catalogue's stock, no PIN, the real clock.
+// Its one event is the reset itself (the practice-shop lesson's task listens to it).
 // Practice tasks already done stay done, and the assist log (real help) is not touched.
 func (s *Service) Reset(ctx context.Context, o Owner) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -26,7 +27,10 @@ func (s *Service) Reset(ctx context.Context, o Owner) error {
 		if err := tx.Where("user_id = ?", o.UserID).Delete(&Order{}).Error; err != nil {
 			return err
 		}
-		return tx.Where("user_id = ?", o.UserID).Delete(&Wallet{}).Error
+		if err := tx.Where("user_id = ?", o.UserID).Delete(&Wallet{}).Error; err != nil {
+			return err
+		}
+		return s.record(tx, o, EventReset, "", s.now())
 	})
 	return errs.Wrap(err, "reset sandbox")
 }

@@ -59,6 +59,9 @@ func TestReset(t *testing.T) {
 		must(t, w.svc.Reset(w.ctx, a))
 
 		for table, n := range counts(a) {
+			if table == "sandbox_events" && n == 1 && w.events(t, a.UserID, sandbox.EventReset) == 1 {
+				continue // the reset itself, which the practice shop lesson's task listens to
+			}
 			if n != 0 {
 				t.Errorf("%d rows of a in %s after reset", n, table)
 			}

@@ -40,6 +40,8 @@ type Listing struct {
 	Description   string
 	PriceCents    int64
 	ShippingCents int64
+	CostCents     int64 // what the goods and packaging cost the seller per unit (0: not said), for working out a price
+	PostageCents  int64 // what the courier charges the seller per parcel (0: not said)
 	Stock         int
 	PhotoID       *uint
 	Paused        bool
@@ -104,6 +106,17 @@ func (SellOrder) TableName() string { return "sell_orders" }
 
 // Gross is what the buyer paid.
 func (o *SellOrder) Gross() int64 { return o.PriceCents*int64(o.Qty) + o.ShippingCents }
+
+// Covers reports whether the listing's price, with the shipping the buyer pays, still
+// covers the goods, the courier and the platform's fee on what the buyer pays (a sale of
+// one): what the pricing lesson teaches. False when the cost or the postage is not said.
+func (l *Listing) Covers() bool {
+	if l.CostCents <= 0 || l.PostageCents <= 0 {
+		return false
+	}
+	gross := l.PriceCents + l.ShippingCents
+	return gross-gross*FeePercent/100 >= l.CostCents+l.PostageCents
+}
 
 // Net is what the seller receives after the platform fee.
 func (o *SellOrder) Net() int64 { return o.Gross() - o.FeeCents }
@@ -218,6 +231,8 @@ type ListingForm struct {
 	Description   string
 	PriceCents    int64
 	ShippingCents int64
+	CostCents     int64 // optional: what the goods and packaging cost the seller per unit
+	PostageCents  int64 // optional: what the courier charges the seller per parcel
 	Stock         int
 	Photo         io.ReadSeeker // the uploaded photo file, or nil to keep the current one
 }
@@ -235,6 +250,10 @@ func checkListing(f ListingForm) (ListingForm, error) {
 		return f, errs.Field("price", "sell.error.price")
 	case f.ShippingCents < 0 || f.ShippingCents > 500_00:
 		return f, errs.Field("shipping", "sell.error.shipping")
+	case f.CostCents < 0 || f.CostCents > 10_000_00:
+		return f, errs.Field("cost", "sell.error.cost")
+	case f.PostageCents < 0 || f.PostageCents > 500_00:
+		return f, errs.Field("postage", "sell.error.postage")
 	case f.Stock < 0 || f.Stock > 9999:
 		return f, errs.Field("stock", "sell.error.stock")
 	}
@@ -284,6 +303,7 @@ func (s *Service) SaveListing(ctx context.Context, o Owner, id uint, f ListingFo
 			out.PhotoID = &photo.ID
 		}
 		out.Title, out.Description, out.PriceCents, out.ShippingCents, out.Stock, out.UpdatedAt = f.Title, f.Description, f.PriceCents, f.ShippingCents, f.Stock, now
+		out.CostCents, out.PostageCents = f.CostCents, f.PostageCents
 		if err := tx.Save(&out).Error; err != nil {
 			return err
 		}
@@ -378,6 +398,9 @@ func (s *Service) WaitForBuyers(ctx context.Context, o Owner) error {
 					Qty: 1, PriceCents: l.PriceCents, ShippingCents: l.ShippingCents, Status: SellNew, PlacedAt: now, CreatedAt: s.now()}
 				ord.FeeCents = ord.Gross() * FeePercent / 100
 				if err := tx.Create(&ord).Error; err != nil {
+					return err
+				}
+				if err := s.record(tx, o, EventSaleCame, ref(ord.ID), now); err != nil {
 					return err
 				}
 				l.Stock--

@@ -103,10 +103,16 @@ func (s *Service) Wallet(ctx context.Context, o Owner) (*Wallet, error) {
 	return w, errs.Wrap(err, "load wallet")
 }
 
-// Ledger lists the wallet's movements, newest first.
+// Ledger lists the wallet's movements, newest first. Looking at them once there are some
+// is an act the wallet lesson's task listens to, so it is recorded (as the statement is).
 func (s *Service) Ledger(ctx context.Context, o Owner) ([]LedgerEntry, error) {
 	var out []LedgerEntry
-	err := s.db.WithContext(ctx).Where("user_id = ?", o.UserID).Order("id DESC").Limit(100).Find(&out).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("user_id = ?", o.UserID).Order("id DESC").Limit(100).Find(&out).Error; err != nil || len(out) == 0 {
+			return err
+		}
+		return s.recordNow(tx, o, EventLedger, "")
+	})
 	return out, errs.Wrap(err, "load ledger")
 }
 
@@ -139,7 +145,11 @@ func (s *Service) SetPIN(ctx context.Context, o Owner, current, pin string, chec
 		if err != nil {
 			return err
 		}
-		return s.record(tx, o, EventPINSet, "", w.SimNow(s.now()))
+		changed := ""
+		if w.HasPIN() {
+			changed = "changed"
+		}
+		return s.record(tx, o, EventPINSet, changed, w.SimNow(s.now()))
 	})
 	return errs.Wrap(err, "set PIN")
 }

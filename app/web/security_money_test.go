@@ -20,6 +20,7 @@ func TestSecurityCashReturnIsNotPaidIntoTheWallet(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner02", "demo-partner-pass")
+	env.OpenLessons(t, "partner02")
 	fert := productID(t, env, "复合肥", 13800)
 	code := regexp.MustCompile(`class="code big-code">(\d{6})<`)
 	for i, key := range []string{"cash-return-key-0001", "cash-return-key-0002"} {

@@ -116,6 +116,7 @@ type listingView struct {
 // listingForm keeps what was typed (prices as typed, in yuan) to show it again.
 type listingForm struct {
 	Title, Description, Price, Shipping, Stock string
+	Cost, Postage                              string // optional, for working out the price
 }
 
 // sellListingNew is GET /shop/sell/listings/new.
@@ -135,6 +136,12 @@ func (s *Server) sellListingEdit(c echo.Context) error {
 	}
 	v := listingView{Listing: l, Form: listingForm{Title: l.Title, Description: l.Description,
 		Price: yuanInput(l.PriceCents), Shipping: yuanInput(l.ShippingCents), Stock: strconv.Itoa(l.Stock)}}
+	if l.CostCents > 0 {
+		v.Form.Cost = yuanInput(l.CostCents)
+	}
+	if l.PostageCents > 0 {
+		v.Form.Postage = yuanInput(l.PostageCents)
+	}
 	v.Score, v.Tips = l.Quality()
 	return s.showShop(c, "sell_listing", v)
 }
@@ -147,7 +154,7 @@ func yuanInput(cents int64) string {
 }
 
 // sellListingSave is POST /shop/sell/listings and POST /shop/sell/listings/:id (multipart:
-// title, description, price, shipping, stock, photo). The photo is checked to be an image,
+// title, description, cost, postage, price, shipping, stock, photo). The photo is checked to be an image,
 // resized, re-encoded and stored with the listing, once the typed fields are good.
 func (s *Server) sellListingSave(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -160,7 +167,7 @@ func (s *Server) sellListingSave(c echo.Context) error {
 		}
 	}
 	typed := listingForm{Title: c.FormValue("title"), Description: c.FormValue("description"), Price: c.FormValue("price"),
-		Shipping: c.FormValue("shipping"), Stock: c.FormValue("stock")}
+		Shipping: c.FormValue("shipping"), Stock: c.FormValue("stock"), Cost: c.FormValue("cost"), Postage: c.FormValue("postage")}
 	v := listingView{Form: typed}
 	if id != 0 {
 		l, err := s.shop.Listing(ctx, o, id)
@@ -179,6 +186,12 @@ func (s *Server) sellListingSave(c echo.Context) error {
 	}
 	if f.ShippingCents, err = parseYuan(typed.Shipping); err != nil {
 		return fail(errs.Field("shipping", "sell.error.shipping"))
+	}
+	if f.CostCents, err = parseYuan(typed.Cost); err != nil {
+		return fail(errs.Field("cost", "sell.error.cost"))
+	}
+	if f.PostageCents, err = parseYuan(typed.Postage); err != nil {
+		return fail(errs.Field("postage", "sell.error.postage"))
 	}
 	if f.Stock, err = strconv.Atoi(strings.TrimSpace(typed.Stock)); err != nil {
 		return fail(errs.Field("stock", "sell.error.stock"))

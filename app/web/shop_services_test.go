@@ -39,6 +39,7 @@ func TestSellingJourney(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	centre := fmt.Sprint(centreID(t, env, "桃园村服务站"))
 
 	if r := c.Post("/shop/sell/listings", url.Values{"title": {"猕猴桃"}}); r.Status != http.StatusConflict && r.Status != http.StatusBadRequest {
@@ -151,6 +152,7 @@ func TestSellingJourney(t *testing.T) {
 	// Photos and listings are private to the sandbox.
 	other := env.Client(t)
 	other.SignIn("partner02", "demo-partner-pass")
+	env.OpenLessons(t, "partner02")
 	if r := other.Get(listing); r.Status != http.StatusNotFound {
 		t.Errorf("another learner opening the listing: %d", r.Status)
 	}
@@ -168,6 +170,7 @@ func TestBillsCatchWrongAccountsThenPay(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	if r := c.Post("/shop/bills", url.Values{"kind": {"electricity"}, "account": {"1234567890"}, "amount": {"86.40"}, "pin": {"802468"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "户号") {
 		t.Fatalf("wrong account number: %d, want 400 naming the account number", r.Status)
@@ -212,6 +215,7 @@ func TestTravelBookMaskAndRefund(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	tt := env.App.Shop.Timetable
 	var bus *sandbox.Trip
@@ -270,6 +274,7 @@ func TestTravelBookMaskAndRefund(t *testing.T) {
 	}
 	other := env.Client(t)
 	other.SignIn("partner02", "demo-partner-pass")
+	env.OpenLessons(t, "partner02")
 	if r := other.Post(fmt.Sprintf("/shop/travel/tickets/%d/refund", ticketID), nil); r.Status != http.StatusNotFound {
 		t.Errorf("refunding someone else's ticket: %d", r.Status)
 	}
@@ -279,6 +284,7 @@ func TestScamInboxAndListings(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("villager", "demo-villager-pass")
+	env.OpenLessons(t, "villager")
 	inbox := c.Get("/shop/inbox")
 	ids := regexp.MustCompile(`href="/shop/inbox/(\d+)"`).FindAllStringSubmatch(inbox.Body, -1)
 	if inbox.Status != http.StatusOK || len(ids) < 3 {
@@ -332,6 +338,7 @@ func TestScamInboxAndListings(t *testing.T) {
 	}
 	other := env.Client(t)
 	other.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	if r := other.Get(fmt.Sprintf("/shop/inbox/%d", msgs[0].ID)); r.Status != http.StatusNotFound {
 		t.Errorf("another learner's message: %d", r.Status)
 	}
@@ -341,6 +348,7 @@ func TestAssistLog(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	own := fmt.Sprint(mustUserID(t, env, "villager"))
 	other := fmt.Sprint(mustUserID(t, env, "13800000002"))
 	if r := c.Post("/partner/assists", url.Values{"villager_id": {other}, "kind": {"bill"}}); r.Status != http.StatusNotFound {
@@ -367,6 +375,7 @@ func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	// Water accounts are 8 digits starting with 2, with a check digit: 20000006 is one.
 	r := c.Post("/shop/bills", url.Values{"kind": {"water"}, "account": {"20000006"}, "amount": {"23.50"}, "pin": {"802468"}})
@@ -400,6 +409,7 @@ func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
 	// Another learner sees none of it.
 	o := env.Client(t)
 	o.SignIn("partner02", "demo-partner-pass")
+	env.OpenLessons(t, "partner02")
 	if r := o.Get(receipt); r.Status != http.StatusNotFound {
 		t.Errorf("another learner's receipt: %d", r.Status)
 	}
@@ -411,5 +421,39 @@ func TestWaterBillTrainTicketAndIsolation(t *testing.T) {
 	}
 	if body := o.Get("/shop/sell").Body; strings.Contains(body, "测试") {
 		t.Error("unexpected shop content")
+	}
+}
+
+// The listing form takes an optional cost and postage: bad ones are refused next to the
+// field with what was typed kept, good ones are saved and shown again, and a price that
+// covers them and the fee completes the pricing lesson's task.
+func TestListingCostAndPostage(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
+	centre := fmt.Sprint(centreID(t, env, "桃园村服务站"))
+	if r := c.Post("/shop/sell/shop", url.Values{"name": {"李叔的猕猴桃"}, "centre_id": {centre}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("open shop: %d\n%s", r.Status, r.Body)
+	}
+	fields := url.Values{"title": {"猕猴桃 5斤装"}, "description": {"红心猕猴桃，一箱5斤。"}, "price": {"39"}, "shipping": {"0"}, "stock": {"20"},
+		"cost": {"二十五"}, "postage": {"8"}}
+	r := c.Post("/shop/sell/listings", fields)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "成本不对") || !strings.Contains(r.Body, `value="二十五"`) ||
+		!regexp.MustCompile(`id="cost"[^>]*aria-invalid="true"`).MatchString(r.Body) {
+		t.Fatalf("a cost in words: %d, want 400 with the message by the field and the text kept", r.Status)
+	}
+	if n := countRows(t, env, "sell_listings", "1 = 1"); n != 0 {
+		t.Fatal("a refused cost saved a listing")
+	}
+	fields.Set("cost", "25")
+	if r = c.PostFile("/shop/sell/listings", fields, "photo", "kiwi.jpg", "image/jpeg", photoJPEG(t)); r.Status != http.StatusSeeOther {
+		t.Fatalf("list with cost and postage: %d\n%s", r.Status, r.Body)
+	}
+	if page := c.Get(r.Location).Body; !strings.Contains(page, `name="cost" value="25"`) || !strings.Contains(page, `name="postage" value="8"`) {
+		t.Error("the listing's cost and postage are not shown again")
+	}
+	if !hasTask(t, env, "partner", "sell-price-covers-costs") {
+		t.Error("a price that covers cost, postage and fee did not complete the pricing task")
 	}
 }

@@ -44,6 +44,7 @@ func TestShopBuyWithPickupTrackAndCollect(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("villager", "demo-villager-pass")
+	env.OpenLessons(t, "villager")
 	uid := mustUserID(t, env, "villager")
 
 	if r := c.Get("/shop/search?q=" + url.QueryEscape("复合肥") + "&pickup=1&sort=price"); r.Status != http.StatusOK || !strings.Contains(r.Body, "复合肥") {
@@ -111,6 +112,7 @@ func TestShopOutcomeCodes(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner", "demo-partner-pass")
+	env.OpenLessons(t, "partner")
 	seeds := productID(t, env, "白菜种子", 990)
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
@@ -168,6 +170,7 @@ func TestShopReturnDamagedAndRefund(t *testing.T) {
 	env := apptest.New(t)
 	c := env.Client(t)
 	c.SignIn("partner02", "demo-partner-pass")
+	env.OpenLessons(t, "partner02")
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	p := productID(t, env, "复合肥", 13800)
 	order := buy(t, c, p, url.Values{"delivery": {"pickup"}, "payment": {"wallet"}, "pin": {"802468"}, "outcome": {"0004"}})
@@ -205,11 +208,13 @@ func TestShopIsolationAndBadInput(t *testing.T) {
 	env := apptest.New(t)
 	a := env.Client(t)
 	a.SignIn("partner03", "demo-partner-pass")
+	env.OpenLessons(t, "partner03")
 	seeds := productID(t, env, "白菜种子", 990)
 	order := buy(t, a, seeds, url.Values{"delivery": {"pickup"}, "payment": {"cash"}})
 	eventsOfA := countRows(t, env, "sandbox_events", "user_id = ?", mustUserID(t, env, "partner03"))
 	b := env.Client(t)
 	b.SignIn("partner04", "demo-partner-pass")
+	env.OpenLessons(t, "partner04")
 	for _, r := range []*apptest.Resp{
 		b.Get(order),
 		b.Post(order+"/forward", nil),
@@ -264,8 +269,10 @@ func TestShopIsolationAndBadInput(t *testing.T) {
 func TestAssistedSession(t *testing.T) {
 	env := apptest.New(t)
 	p := env.Client(t)
-	p.SignIn("partner", "demo-partner-pass")   // 桃园村服务站
-	own := mustUserID(t, env, "villager")      // 王秀英, same centre
+	p.SignIn("partner", "demo-partner-pass") // 桃园村服务站
+	env.OpenLessons(t, "partner")
+	own := mustUserID(t, env, "villager") // 王秀英, same centre
+	env.OpenLessons(t, "villager")
 	other := mustUserID(t, env, "13800000002") // 李桂兰, 石桥村服务站
 	if r := p.Post("/shop/assist", url.Values{"villager_id": {fmt.Sprint(other)}}); r.Status != http.StatusNotFound {
 		t.Fatalf("assisting a villager of another centre: %d, want 404", r.Status)
@@ -293,10 +300,31 @@ func TestAssistedSession(t *testing.T) {
 	}
 	v := env.Client(t)
 	v.SignIn("villager", "demo-villager-pass")
+	env.OpenLessons(t, "villager")
 	if body := v.Get("/shop/orders").Body; !strings.Contains(body, "CL") {
 		t.Error("the villager does not see the order placed with them")
 	}
 	if r := v.Post("/shop/assist", url.Values{"villager_id": {fmt.Sprint(own)}}); r.Status != http.StatusForbidden {
 		t.Errorf("a villager opening an assisted session: %d", r.Status)
+	}
+}
+
+// The shop lists the practice tasks of the lessons the learner has opened, and says that
+// only what follows a lesson's opening counts.
+func TestShopListsTheTasksOfOpenedLessons(t *testing.T) {
+	env := apptest.New(t)
+	c := env.Client(t)
+	c.SignIn("villager", "demo-villager-pass")
+	l := env.App.Courses.Catalog().Lesson("buying-online", "how-online-shopping-works")
+	if l == nil || len(l.Tasks) != 1 {
+		t.Fatal("fixture: how-online-shopping-works has no single task")
+	}
+	title := "下第一单：选服务站自提" // task.buy-first-order.title
+	if body := c.Get("/shop").Body; strings.Contains(body, title) || !strings.Contains(body, "打开一课，它的练习任务就会出现在这里") {
+		t.Fatal("the shop lists a task before its lesson was opened, or does not say how tasks appear")
+	}
+	c.Get(l.URL())
+	if body := c.Get("/shop").Body; !strings.Contains(body, title) || !strings.Contains(body, "只算打开这一课以后") {
+		t.Error("the opened lesson's task is not listed in the shop with the rule")
 	}
 }
