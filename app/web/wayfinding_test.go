@@ -37,7 +37,7 @@ func TestTabBar(t *testing.T) {
 	env := apptest.New(t)
 	villager := []string{"/ 学习", "/shop 练习", "/shop/inbox 消息", "/account 我的"}
 	partner := []string{"/ 学习", "/shop 练习", "/shop/inbox 消息", "/partner/villagers 村民", "/account 我的"}
-	coord := []string{"/coord 概览", "/coord/alerts 提醒", "/coord/matrix 进度表", "/account 我的"}
+	coord := []string{"/coord 概览", "/coord/alerts 提醒", "/coord/matrix 进度表", "/classes 培训班", "/account 我的"}
 	cases := []struct {
 		login, password string
 		tabs            []string

@@ -137,9 +137,14 @@ func attrs(tag string) map[string]string {
 
 // findForm returns the first form on the page whose action starts with action, or nil.
 func findForm(page, action string) *form {
+	return findFormWhere(page, func(a string) bool { return strings.HasPrefix(a, action) })
+}
+
+// findFormWhere returns the first POST form on the page whose action pleases ok, or nil.
+func findFormWhere(page string, ok func(action string) bool) *form {
 	for _, m := range reForm.FindAllStringSubmatch(page, -1) {
 		a := attrs(m[1])
-		if !strings.HasPrefix(a["action"], action) || a["method"] != "post" {
+		if !ok(a["action"]) || a["method"] != "post" {
 			continue
 		}
 		f := &form{action: a["action"], hidden: url.Values{}, inner: m[2], tag: m[1]}
@@ -231,8 +236,9 @@ var reOptionLabel = regexp.MustCompile(`(?s)<label class="option">(<input\b[^>]*
 // quizOf reads a lesson page's quiz form: nil when there is none or its button is disabled
 // (a locked lesson: a browser cannot submit it).
 func quizOf(page string, key answerKey) (*form, []question) {
-	f := findForm(page, "/courses/")
-	if f == nil || !strings.HasSuffix(f.action, "/quiz") || reDisabled.MatchString(f.inner) {
+	// A lesson page has other forms (a partner's recording, the study beat): the quiz's ends in /quiz.
+	f := findFormWhere(page, func(a string) bool { return strings.HasPrefix(a, "/courses/") && strings.HasSuffix(a, "/quiz") })
+	if f == nil || reDisabled.MatchString(f.inner) {
 		return nil, nil
 	}
 	var qs []question
