@@ -515,10 +515,15 @@ func TestCheckers(t *testing.T) {
 			}},
 			{"pay-read-ledger", "read after paying", true, same(func(t *testing.T, o sandbox.Owner) {
 				order(t, o, pickup(), one(pencils))
-				_, err := w.svc.Ledger(w.ctx, o)
+				_, err := w.svc.ReadLedger(w.ctx, o)
 				must(t, err)
 			})},
 			{"pay-read-ledger", "read with nothing in it", false, same(func(t *testing.T, o sandbox.Owner) {
+				_, err := w.svc.ReadLedger(w.ctx, o)
+				must(t, err)
+			})},
+			{"pay-read-ledger", "listed without being read (a form shown again)", false, same(func(t *testing.T, o sandbox.Owner) {
+				order(t, o, pickup(), one(pencils))
 				_, err := w.svc.Ledger(w.ctx, o)
 				must(t, err)
 			})},

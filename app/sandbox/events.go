@@ -111,6 +111,24 @@ func (s *Service) record(tx *gorm.DB, o Owner, kind, ref string, at time.Time) e
 }
 
 // recordNow records an event at the owner's simulated time now.
+// listened reports whether an open task of the learner listens for events of kind: a page
+// that is only read records its reading only then, so opening it otherwise writes nothing.
+func (s *Service) listened(tx *gorm.DB, userID uint, kind string) (bool, error) {
+	if len(listeners[kind]) == 0 || s.progress == nil {
+		return false, nil
+	}
+	open, err := s.progress.OpenTasks(tx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range listeners[kind] {
+		if _, ok := open[id]; ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func (s *Service) recordNow(tx *gorm.DB, o Owner, kind, ref string) error {
 	now, err := s.clock(tx, o.UserID)
 	if err != nil {

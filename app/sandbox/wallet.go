@@ -103,12 +103,23 @@ func (s *Service) Wallet(ctx context.Context, o Owner) (*Wallet, error) {
 	return w, errs.Wrap(err, "load wallet")
 }
 
-// Ledger lists the wallet's movements, newest first. Looking at them once there are some
-// is an act the wallet lesson's task listens to, so it is recorded (as the statement is).
+// Ledger lists the wallet's movements, newest first, changing nothing.
 func (s *Service) Ledger(ctx context.Context, o Owner) ([]LedgerEntry, error) {
+	var out []LedgerEntry
+	err := s.db.WithContext(ctx).Where("user_id = ?", o.UserID).Order("id DESC").Limit(100).Find(&out).Error
+	return out, errs.Wrap(err, "load ledger")
+}
+
+// ReadLedger is Ledger for the learner who opens the wallet to read it: once there are
+// movements, and while a task that listens for it is open (the wallet lesson's), reading them
+// is an act that is recorded, as opening the statement is. Otherwise it changes nothing.
+func (s *Service) ReadLedger(ctx context.Context, o Owner) ([]LedgerEntry, error) {
 	var out []LedgerEntry
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("user_id = ?", o.UserID).Order("id DESC").Limit(100).Find(&out).Error; err != nil || len(out) == 0 {
+			return err
+		}
+		if listened, err := s.listened(tx, o.UserID, EventLedger); err != nil || !listened {
 			return err
 		}
 		return s.recordNow(tx, o, EventLedger, "")

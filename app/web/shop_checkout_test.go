@@ -42,7 +42,7 @@ func TestCheckoutDefaultsOnlyToWhatWorks(t *testing.T) {
 	if checked(r.Body, "payment-wallet") || !checked(r.Body, "payment-cash") || !checked(r.Body, "delivery-pickup") {
 		t.Errorf("without a PIN: wallet chosen %v, cash %v, pickup %v; want cash on pickup", checked(r.Body, "payment-wallet"), checked(r.Body, "payment-cash"), checked(r.Body, "delivery-pickup"))
 	}
-	if !strings.Contains(r.Body, "用钱包付款，要先设置付款密码。") || !strings.Contains(r.Body, `href="/shop/wallet?back=%2Fshop%2Fcheckout"`) {
+	if !strings.Contains(r.Body, "用钱包付款，要先设置支付密码。") || !strings.Contains(r.Body, `href="/shop/wallet?back=%2Fshop%2Fcheckout"`) {
 		t.Error("the wallet option does not say a PIN comes first, with a link to set it and come back")
 	}
 	// The defaults can be bought with as they are.
@@ -54,7 +54,7 @@ func TestCheckoutDefaultsOnlyToWhatWorks(t *testing.T) {
 	c.Post("/shop/wallet/pin", url.Values{"pin": {"802468"}, "confirm": {"802468"}})
 	c.Post("/shop/cart", url.Values{"product_id": {seeds}, "qty": {"1"}})
 	r = c.Get("/shop/checkout")
-	if !checked(r.Body, "payment-wallet") || checked(r.Body, "payment-cash") || strings.Contains(r.Body, "要先设置付款密码") {
+	if !checked(r.Body, "payment-wallet") || checked(r.Body, "payment-cash") || strings.Contains(r.Body, "要先设置支付密码") {
 		t.Error("with a PIN the wallet is not the default, or the page still asks for a PIN to be set")
 	}
 	c.Post("/shop/cart/"+seeds, url.Values{"qty": {"0"}})
@@ -97,7 +97,7 @@ func TestCheckoutSetPINAndComeBack(t *testing.T) {
 		t.Fatalf("set PIN from the checkout: %d to %q, want /shop/checkout", r.Status, r.Location)
 	}
 	page := c.Get("/shop/checkout")
-	if !checked(page.Body, "payment-wallet") || !strings.Contains(page.Body, "付款密码已设置好") {
+	if !checked(page.Body, "payment-wallet") || !strings.Contains(page.Body, "支付密码已设置好") {
 		t.Error("back at the checkout, the wallet is not chosen or the PIN's confirmation is missing")
 	}
 	order := buy(t, c, seeds, url.Values{"delivery": {"pickup"}, "payment": {"wallet"}, "pin": {"802468"}})

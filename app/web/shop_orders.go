@@ -236,7 +236,7 @@ type walletView struct {
 
 // shopWallet is GET /shop/wallet?back=: balance, history, payment PIN.
 func (s *Server) shopWallet(c echo.Context) error {
-	l, err := s.shop.Ledger(c.Request().Context(), shopperOf(c).Owner)
+	l, err := s.shop.ReadLedger(c.Request().Context(), shopperOf(c).Owner)
 	if err != nil {
 		return err
 	}

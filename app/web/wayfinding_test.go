@@ -201,7 +201,8 @@ func TestTaskCardStartsPracticeAndComesBack(t *testing.T) {
 	if !regexp.MustCompile(`<a class="task-card done" href="[^"]+"><strong>下第一单[^<]*</strong>\s*<span class="tag ok">已完成</span>`).MatchString(c.Get(lesson).Body) {
 		t.Error("the lesson does not show the task as done")
 	}
-	// The shop's own list of open tasks starts each task too.
+	// The shop's own list of open tasks (those of lessons opened) starts each task too.
+	c.Get("/courses/paying-safely/payment-pin")
 	if !strings.Contains(c.Get("/shop").Body, `<a class="task-card" href="/shop/wallet"><strong>`) {
 		t.Error("the shop's open tasks do not link to their practice (pay-set-pin → wallet)")
 	}
