@@ -32,7 +32,7 @@ func LoadClasses(ctx context.Context, accounts *account.Service, key []byte, cat
 	}
 	var clock time.Time
 	svc := records.NewService(g, accounts, key, func() time.Time { return clock })
-	cst := time.FixedZone("CST", 8*3600)
+	cst := records.China
 	today := time.Now().In(cst)
 	day := func(n int) string { return today.AddDate(0, 0, n).Format("2006-01-02") }
 	clock = time.Now().UTC()

@@ -190,13 +190,13 @@ func (s *Service) MarkByHand(ctx context.Context, actor *account.User, sessionID
 	if err := textcheck.Text("reason", reason); err != nil {
 		return err
 	}
-	day := ses.StartsAt.In(chinaTime)
+	day := ses.StartsAt.In(China)
 	at := func(field, v string) (time.Time, error) {
-		t, err := time.ParseInLocation("15:04", strings.TrimSpace(v), chinaTime)
+		t, err := time.ParseInLocation("15:04", strings.TrimSpace(v), China)
 		if err != nil {
 			return time.Time{}, errs.Field(field, "error.time")
 		}
-		d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, chinaTime).UTC()
+		d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, China).UTC()
 		if d.Before(ses.StartsAt.Add(-openBefore)) || d.After(ses.EndsAt.Add(openBefore)) {
 			return time.Time{}, errs.Field(field, "error.attend_outside")
 		}
@@ -227,10 +227,10 @@ func (s *Service) MarkByHand(ctx context.Context, actor *account.User, sessionID
 		}
 		out := "-"
 		if a.CheckedOutAt != nil {
-			out = a.CheckedOutAt.In(chinaTime).Format("15:04")
+			out = a.CheckedOutAt.In(China).Format("15:04")
 		}
 		return appendAudit(tx, s.now(), Change{ActorID: actor.ID, ClassID: &c.ID, Action: "attendance.by_hand",
-			Subject: fmt.Sprintf("session:%d user:%d", ses.ID, f.UserID), Detail: a.CheckedInAt.In(chinaTime).Format("15:04") + "–" + out, Reason: reason})
+			Subject: fmt.Sprintf("session:%d user:%d", ses.ID, f.UserID), Detail: a.CheckedInAt.In(China).Format("15:04") + "–" + out, Reason: reason})
 	})
 }
 

@@ -249,7 +249,8 @@ type SessionForm struct {
 }
 
 // County time: China has one time zone.
-var chinaTime = time.FixedZone("CST", 8*3600)
+// China is the time zone of every county (China has one): sessions are typed and shown in it.
+var China = time.FixedZone("CST", 8*3600)
 
 // AddSession schedules a session of a class the actor manages.
 func (s *Service) AddSession(ctx context.Context, actor *account.User, classID uint, f SessionForm) (*Session, error) {
@@ -260,12 +261,12 @@ func (s *Service) AddSession(ctx context.Context, actor *account.User, classID u
 	if c.ClosedAt != nil {
 		return nil, errs.New(errs.Conflict, "error.class_closed")
 	}
-	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.Date), chinaTime)
+	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.Date), China)
 	if err != nil {
 		return nil, errs.Field("date", "error.date")
 	}
 	at := func(field, v string) (time.Time, error) {
-		t, err := time.ParseInLocation("15:04", strings.TrimSpace(v), chinaTime)
+		t, err := time.ParseInLocation("15:04", strings.TrimSpace(v), China)
 		if err != nil {
 			return time.Time{}, errs.Field(field, "error.time")
 		}
@@ -299,7 +300,7 @@ func (s *Service) AddSession(ctx context.Context, actor *account.User, classID u
 			return errs.Wrap(err, "add session")
 		}
 		return appendAudit(tx, s.now(), Change{ActorID: actor.ID, ClassID: &c.ID, Action: "session.added", Subject: fmt.Sprintf("session:%d", ses.ID),
-			Detail: fmt.Sprintf("%s–%s %s; %s; %s", ses.StartsAt.In(chinaTime).Format("2006-01-02 15:04"), ses.EndsAt.In(chinaTime).Format("15:04"), ses.Kind, ses.Place, ses.Trainer)})
+			Detail: fmt.Sprintf("%s–%s %s; %s; %s", ses.StartsAt.In(China).Format("2006-01-02 15:04"), ses.EndsAt.In(China).Format("15:04"), ses.Kind, ses.Place, ses.Trainer)})
 	})
 	if err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ type ExamForm struct {
 
 func parseWhen(field, v string) (time.Time, error) {
 	v = strings.TrimSpace(strings.Replace(v, "T", " ", 1))
-	t, err := time.ParseInLocation("2006-01-02 15:04", v, chinaTime)
+	t, err := time.ParseInLocation("2006-01-02 15:04", v, China)
 	if err != nil {
 		return time.Time{}, errs.Field(field, "error.datetime")
 	}
@@ -302,7 +302,7 @@ func (s *Service) CreateExam(ctx context.Context, actor *account.User, classID u
 		}
 		return appendAudit(tx, s.now(), Change{ActorID: actor.ID, ClassID: &c.ID, Action: "exam.created", Subject: fmt.Sprintf("exam:%d", e.ID),
 			Detail: fmt.Sprintf("%s; %s–%s; %d min; %d questions from %s; tasks %q; %d attempts; pass %d%%; %s", e.Title,
-				e.OpensAt.In(chinaTime).Format("2006-01-02 15:04"), e.ClosesAt.In(chinaTime).Format("2006-01-02 15:04"),
+				e.OpensAt.In(China).Format("2006-01-02 15:04"), e.ClosesAt.In(China).Format("2006-01-02 15:04"),
 				e.Minutes, e.Questions, strings.Join(keys, " "), e.Tasks, e.Attempts, e.PassPercent, proctor)})
 	})
 	if err != nil {

@@ -111,7 +111,7 @@ func (s *Service) HoursOf(ctx context.Context, userID uint) (*Hours, error) {
 		if to.After(from) {
 			m := int(to.Sub(from) / time.Minute)
 			c.Present += m
-			h.ByMonth[r.StartsAt.In(chinaTime).Format("2006-01")] += m
+			h.ByMonth[r.StartsAt.In(China).Format("2006-01")] += m
 			h.Total += m
 		}
 	}
@@ -122,7 +122,7 @@ func (s *Service) HoursOf(ctx context.Context, userID uint) (*Hours, error) {
 	for _, st := range study {
 		m := st.Seconds / 60
 		h.Online += m
-		h.ByMonth[st.LastBeatAt.In(chinaTime).Format("2006-01")] += m
+		h.ByMonth[st.LastBeatAt.In(China).Format("2006-01")] += m
 		h.Total += m
 	}
 	return h, nil

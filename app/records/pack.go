@@ -68,8 +68,8 @@ func (s *Service) BuildPack(ctx context.Context, actor *account.User, req PackRe
 	if req.To.Before(req.From) {
 		return nil, errs.Field("to", "error.end_before_start")
 	}
-	from := time.Date(req.From.Year(), req.From.Month(), req.From.Day(), 0, 0, 0, 0, chinaTime).UTC()
-	to := time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1).UTC()
+	from := time.Date(req.From.Year(), req.From.Month(), req.From.Day(), 0, 0, 0, 0, China).UTC()
+	to := time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 0, 0, 0, 0, China).AddDate(0, 0, 1).UTC()
 	db := s.db.WithContext(ctx)
 	p := &Pack{Request: req, Made: s.now()}
 	rep, err := s.Verify(ctx)
@@ -94,7 +94,7 @@ func (s *Service) BuildPack(ctx context.Context, actor *account.User, req PackRe
 	}
 	id := func(n uint) string { return strconv.FormatUint(uint64(n), 10) }
 	hours := func(min int) string { return strconv.FormatFloat(float64(min)/60, 'f', 1, 64) }
-	when := func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") }
+	when := func(t time.Time) string { return t.In(China).Format("2006-01-02 15:04") }
 
 	var sessions []Session
 	if err := db.Where("class_id IN ? AND starts_at >= ? AND starts_at < ?", ids, from, to).Order("class_id, starts_at").Find(&sessions).Error; err != nil {
@@ -282,7 +282,7 @@ var reportPage = template.Must(template.New("report").Parse(`<!doctype html>
 // Report writes the pack as one printable HTML page.
 func (p *Pack) Report(w io.Writer) error {
 	return reportPage.Execute(w, map[string]any{"Region": p.Request.Region.Name, "From": p.Request.From.Format(time.DateOnly), "To": p.Request.To.Format(time.DateOnly),
-		"People": p.People, "Visits": p.Visits, "Seed": p.Request.Seed, "Head": p.AuditHead, "Made": p.Made.In(chinaTime).Format("2006-01-02 15:04"), "Sheets": p.sheets()})
+		"People": p.People, "Visits": p.Visits, "Seed": p.Request.Seed, "Head": p.AuditHead, "Made": p.Made.In(China).Format("2006-01-02 15:04"), "Sheets": p.sheets()})
 }
 
 const manifestName = "MANIFEST.txt"

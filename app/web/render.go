@@ -17,6 +17,7 @@ import (
 
 	"cunlu/app/account"
 	"cunlu/app/errs"
+	"cunlu/app/records"
 	"cunlu/app/report"
 	"cunlu/app/sandbox"
 )
@@ -349,5 +350,5 @@ func setQuery(uri, key, value string) string {
 	return u.RequestURI()
 }
 
-// chinaTime is the time zone of every county (China has one).
-var chinaTime = time.FixedZone("CST", 8*3600)
+// chinaTime is the time zone of every county, where the training records' times are shown.
+var chinaTime = records.China
