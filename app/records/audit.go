@@ -89,6 +89,19 @@ func (e *AuditEntry) sum() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// head is the newest entry's hash (the genesis value for an empty log): what a pack prints
+// to anchor the chain, read without walking it (Verify does that).
+func (s *Service) head(ctx context.Context) (string, error) {
+	var last AuditEntry
+	if err := s.db.WithContext(ctx).Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+		return "", errs.Wrap(err, "read audit log")
+	}
+	if last.ID == 0 {
+		return genesis, nil
+	}
+	return last.Hash, nil
+}
+
 // ChainReport is what Verify found.
 type ChainReport struct {
 	Entries int

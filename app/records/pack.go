@@ -72,11 +72,9 @@ func (s *Service) BuildPack(ctx context.Context, actor *account.User, req PackRe
 	to := time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 0, 0, 0, 0, China).AddDate(0, 0, 1).UTC()
 	db := s.db.WithContext(ctx)
 	p := &Pack{Request: req, Made: s.now()}
-	rep, err := s.Verify(ctx)
-	if err != nil {
+	if p.AuditHead, err = s.head(ctx); err != nil {
 		return nil, err
 	}
-	p.AuditHead = rep.Head
 
 	// The classes of the region with a session in the period.
 	var classes []ClassRow
